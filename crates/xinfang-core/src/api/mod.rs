@@ -1,0 +1,90 @@
+//! The operation surface: typed inputs and outputs in the UI's terms, and one function per
+//! operation. `ops::OPERATIONS` lists them; the CLI, HTTP and Tauri adapters only dispatch.
+//!
+//! Each function takes the register and the acting `Session`, validates its input into stored
+//! form (every rejection names its field, in Chinese), and writes through `Register::write`, so
+//! one call is one transaction.
+
+mod matter;
+mod person;
+mod search;
+mod system;
+
+pub use matter::*;
+pub use person::*;
+pub use search::*;
+pub use system::*;
+
+use chrono::NaiveDate;
+
+use crate::{Error, Result};
+
+/// Largest number of characters accepted in each kind of text field. Generous for real use;
+/// their job is to stop a pasted file or an attack from bloating the register.
+pub mod limits {
+    /// Names of people and users.
+    pub const NAME: usize = 50;
+    /// Addresses, workplaces, units.
+    pub const ADDRESS: usize = 200;
+    /// 概况.
+    pub const SUMMARY: usize = 500;
+    /// 诉求.
+    pub const REQUEST: usize = 4_000;
+    /// 事实和理由, notes.
+    pub const LONG_TEXT: usize = 20_000;
+    /// Short codes and identifiers.
+    pub const CODE: usize = 64;
+}
+
+/// Trims a required text field and checks its length.
+pub(crate) fn required_text(value: &str, field: &str, label: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::required(field, label));
+    }
+    check_len(value, field, label, max)?;
+    Ok(value.to_owned())
+}
+
+/// Trims an optional text field; blank becomes `None`.
+pub(crate) fn optional_text(
+    value: Option<&str>,
+    field: &str,
+    label: &str,
+    max: usize,
+) -> Result<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => {
+            check_len(value, field, label, max)?;
+            Ok(Some(value.to_owned()))
+        }
+    }
+}
+
+fn check_len(value: &str, field: &str, label: &str, max: usize) -> Result<()> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(Error::field(
+            "too_long",
+            field,
+            format!("{label}过长：最多{max}个字，当前{len}个字"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a stored `YYYY-MM-DD` date.
+pub(crate) fn parse_date(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+}
+
+/// The Chinese name of a code, or the code itself when the table no longer has it (an old
+/// record after an administrator replaced a table must still display).
+pub(crate) fn code_name(
+    codes: &crate::domain::codes::CodeTables,
+    table: crate::domain::codes::CodeTable,
+    code: &str,
+) -> String {
+    codes.name(table, code).unwrap_or(code).to_owned()
+}

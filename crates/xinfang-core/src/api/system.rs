@@ -1,0 +1,453 @@
+//! Operations about the system rather than cases: signing in, users, settings, code tables and
+//! the field checks the forms call while a clerk types (ID number, phone).
+
+use rusqlite::{Connection, OptionalExtension};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{limits, required_text};
+use crate::{
+    Error, Result,
+    auth::{self, Session},
+    clock::china_date,
+    domain::{
+        codes::{CodeEntry, CodeTable},
+        idcard::{self, LegacyPolicy},
+        phone,
+    },
+    events::{EventBody, UserRecord},
+    model::Role,
+    register::Register,
+};
+
+/// Sign-in request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    /// 用户名.
+    pub username: String,
+    /// 密码.
+    pub password: String,
+}
+
+/// A successful sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LoginOutput {
+    /// Bearer token for later calls.
+    pub token: String,
+    /// Who signed in.
+    pub user: Session,
+}
+
+/// 登录.
+pub fn auth_login(register: &mut Register, input: LoginInput) -> Result<LoginOutput> {
+    if input.username.trim().is_empty() {
+        return Err(Error::required("username", "用户名"));
+    }
+    if input.password.is_empty() {
+        return Err(Error::required("password", "密码"));
+    }
+    let user = auth::authenticate(register, input.username.trim(), &input.password)?;
+    let token = auth::open_session(register, &user)?;
+    Ok(LoginOutput { token, user })
+}
+
+/// Sign-out request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutInput {
+    /// The token to end.
+    pub token: String,
+}
+
+/// Nothing to return.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Done {
+    /// Always true.
+    pub ok: bool,
+}
+
+/// 退出登录.
+pub fn auth_logout(register: &mut Register, _who: &Session, input: LogoutInput) -> Result<Done> {
+    auth::close_session(register, &input.token)?;
+    Ok(Done { ok: true })
+}
+
+/// No input.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// Who am I, and which centre is this.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Me {
+    /// The signed-in user.
+    pub user: Session,
+    /// Role name in Chinese.
+    pub role_name: String,
+    /// Centre code.
+    pub centre_code: String,
+    /// Centre name.
+    pub centre_name: String,
+}
+
+/// 当前用户.
+pub fn session_me(register: &mut Register, who: &Session, _input: Empty) -> Result<Me> {
+    let centre = register.centre()?;
+    Ok(Me {
+        user: who.clone(),
+        role_name: who.role.name_zh().to_owned(),
+        centre_code: centre.code.clone(),
+        centre_name: centre.name.clone(),
+    })
+}
+
+/// A new user account.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserCreateInput {
+    /// 用户名 (letters, digits, `_`, `.`, `-`).
+    pub username: String,
+    /// 姓名.
+    pub display_name: String,
+    /// 角色.
+    pub role: Role,
+    /// Initial password.
+    pub password: String,
+}
+
+/// A user as listed to administrators.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// 用户名.
+    pub username: String,
+    /// 姓名.
+    pub display_name: String,
+    /// 角色.
+    pub role: Role,
+    /// 角色名称.
+    pub role_name: String,
+    /// Enabled.
+    pub active: bool,
+}
+
+/// 新建用户.
+pub fn user_create(register: &mut Register, who: &Session, input: UserCreateInput) -> Result<User> {
+    let record = new_user_record(register, input)?;
+    register.write(&who.user_id.to_string(), |w| {
+        w.record(EventBody::UserCreated(record.clone()))?;
+        Ok(())
+    })?;
+    user_by_id(register.conn(), record.user_id)
+}
+
+/// Validates a new user and hashes the password (outside the transaction: hashing is slow).
+pub fn new_user_record(register: &mut Register, input: UserCreateInput) -> Result<UserRecord> {
+    let username = required_text(&input.username, "username", "用户名", limits::CODE)?;
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Err(Error::field(
+            "invalid_username",
+            "username",
+            "用户名只能包含英文字母、数字和 _ . -",
+        ));
+    }
+    let taken: bool = register
+        .conn()
+        .query_row(
+            "SELECT 1 FROM users WHERE username = ?1",
+            [&username],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false);
+    if taken {
+        return Err(Error::Conflict {
+            field: "username".into(),
+            message: format!("用户名 {username} 已被使用"),
+        });
+    }
+    let display_name = required_text(&input.display_name, "display_name", "姓名", limits::NAME)?;
+    auth::check_password_policy(&input.password, "password")?;
+    Ok(UserRecord {
+        user_id: register.next_id(),
+        username,
+        display_name,
+        role: input.role,
+        password_hash: auth::hash_password(&input.password)?,
+    })
+}
+
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let id: String = row.get(0)?;
+    let role: String = row.get(3)?;
+    let role = Role::from_code(&role).unwrap_or(Role::Guide);
+    Ok(User {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        role,
+        role_name: role.name_zh().to_owned(),
+        active: row.get(4)?,
+    })
+}
+
+fn user_by_id(conn: &Connection, id: Uuid) -> Result<User> {
+    conn.query_row(
+        "SELECT id, username, display_name, role, active FROM users WHERE id = ?1",
+        [id.to_string()],
+        user_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        what: "用户",
+        id: id.to_string(),
+    })
+}
+
+/// 用户列表.
+pub fn user_list(register: &mut Register, _who: &Session, _input: Empty) -> Result<Vec<User>> {
+    let mut stmt = register.conn().prepare(
+        "SELECT id, username, display_name, role, active FROM users ORDER BY created_at, username",
+    )?;
+    let users = stmt
+        .query_map([], user_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(users)
+}
+
+/// Change one's own password.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeInput {
+    /// 原密码.
+    pub old_password: String,
+    /// 新密码.
+    pub new_password: String,
+}
+
+/// 修改密码.
+pub fn password_change(
+    register: &mut Register,
+    who: &Session,
+    input: PasswordChangeInput,
+) -> Result<Done> {
+    if auth::authenticate(register, &who.username, &input.old_password).is_err() {
+        return Err(Error::field(
+            "wrong_password",
+            "old_password",
+            "原密码不正确",
+        ));
+    }
+    auth::check_password_policy(&input.new_password, "new_password")?;
+    let password_hash = auth::hash_password(&input.new_password)?;
+    register.write(&who.user_id.to_string(), |w| {
+        w.record(EventBody::UserPasswordChanged {
+            user_id: who.user_id,
+            password_hash,
+        })?;
+        Ok(())
+    })?;
+    Ok(Done { ok: true })
+}
+
+/// What the centre's administrator can set. Every value has a default that follows the law or
+/// the most common local practice (domain.md marks the uncertain ones ❓).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// 15-digit legacy ID numbers: `convert` to 18 digits, or `reject`.
+    pub legacy_id_numbers: LegacyIdSetting,
+    /// From how many visitors a visit counts as a group visit (集体访). ❓ local practice: 5.
+    pub group_visit_threshold: u32,
+}
+
+/// How 15-digit legacy ID numbers are handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegacyIdSetting {
+    /// Convert to 18 digits (insert 19, compute the check digit).
+    Convert,
+    /// Refuse; ask for the current card.
+    Reject,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            legacy_id_numbers: LegacyIdSetting::Convert,
+            group_visit_threshold: 5,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings in force (defaults for keys never set).
+    pub fn load(conn: &Connection) -> Result<Settings> {
+        let mut object = serde_json::to_value(Settings::default())?;
+        let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (key, value) = row?;
+            if let Some(slot) = object.get_mut(&key) {
+                *slot = serde_json::from_str(&value)?;
+            }
+        }
+        Ok(serde_json::from_value(object).unwrap_or_default())
+    }
+
+    /// The ID-number policy for the domain parser.
+    pub fn legacy_policy(&self) -> LegacyPolicy {
+        match self.legacy_id_numbers {
+            LegacyIdSetting::Convert => LegacyPolicy::Convert,
+            LegacyIdSetting::Reject => LegacyPolicy::Reject,
+        }
+    }
+}
+
+/// 查看设置.
+pub fn settings_get(register: &mut Register, _who: &Session, _input: Empty) -> Result<Settings> {
+    Settings::load(register.conn())
+}
+
+/// 修改设置: every field given replaces the stored one (one event per changed key).
+pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> Result<Settings> {
+    if input.group_visit_threshold < 2 {
+        return Err(Error::field(
+            "out_of_range",
+            "group_visit_threshold",
+            "集体访人数下限至少为2人",
+        ));
+    }
+    let current = serde_json::to_value(Settings::load(register.conn())?)?;
+    let wanted = serde_json::to_value(&input)?;
+    register.write(&who.user_id.to_string(), |w| {
+        if let (Some(current), Some(wanted)) = (current.as_object(), wanted.as_object()) {
+            for (key, value) in wanted {
+                if current.get(key) != Some(value) {
+                    w.record(EventBody::SettingChanged {
+                        key: key.clone(),
+                        value: value.clone(),
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Settings::load(register.conn())
+}
+
+/// Which code table to list.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodesInput {
+    /// The table.
+    pub table: CodeTable,
+}
+
+/// 代码表.
+pub fn codes_list(
+    register: &mut Register,
+    _who: &Session,
+    input: CodesInput,
+) -> Result<Vec<CodeEntry>> {
+    Ok(register.codes().entries(input.table).to_vec())
+}
+
+/// An ID number to check as it is typed or read from a card.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdNumberInput {
+    /// 身份证号码 (18 digits, or 15 legacy).
+    pub id_number: String,
+}
+
+/// What an ID number says about its holder.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IdNumberInfo {
+    /// Normalised 18-digit number.
+    pub id_number: String,
+    /// Masked for lists (`110105********002X`).
+    pub masked: String,
+    /// `male` / `female`.
+    pub sex: String,
+    /// 出生日期.
+    pub birth_date: chrono::NaiveDate,
+    /// 户籍地 code (first six digits).
+    pub region_code: String,
+    /// 户籍地 name path, when the code is in the bundled table.
+    pub region_name: Option<String>,
+    /// The input was a 15-digit number converted to 18.
+    pub converted_from_legacy: bool,
+}
+
+/// 校验身份证号码.
+pub fn id_number_check(
+    register: &mut Register,
+    _who: &Session,
+    input: IdNumberInput,
+) -> Result<IdNumberInfo> {
+    let settings = Settings::load(register.conn())?;
+    let today = china_date(register.now());
+    let id = idcard::parse_id_number(&input.id_number, today, settings.legacy_policy())
+        .map_err(|e| Error::field("invalid_id_number", "id_number", e.message_zh()))?;
+    Ok(IdNumberInfo {
+        id_number: id.as_str().to_owned(),
+        masked: id.masked(),
+        sex: sex_code(id.sex()).to_owned(),
+        birth_date: id.birth_date(),
+        region_code: id.region_code().to_owned(),
+        region_name: register.codes().region_path(id.region_code()),
+        converted_from_legacy: id.converted_from_legacy(),
+    })
+}
+
+/// The stored code of a sex.
+pub fn sex_code(sex: idcard::Sex) -> &'static str {
+    match sex {
+        idcard::Sex::Male => "male",
+        idcard::Sex::Female => "female",
+    }
+}
+
+/// A phone number to check.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneInput {
+    /// 电话号码.
+    pub phone: String,
+}
+
+/// A checked phone number.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PhoneInfo {
+    /// Normalised number.
+    pub phone: String,
+    /// `mobile` / `landline`.
+    pub kind: phone::PhoneKind,
+    /// Masked for lists.
+    pub masked: String,
+    /// A warning to show (unusual prefix); the number is still accepted.
+    pub warning: Option<String>,
+}
+
+/// 校验电话号码.
+pub fn phone_check(
+    _register: &mut Register,
+    _who: &Session,
+    input: PhoneInput,
+) -> Result<PhoneInfo> {
+    let parsed = phone::parse_phone(&input.phone)
+        .map_err(|e| Error::field("invalid_phone", "phone", e.message_zh()))?;
+    Ok(PhoneInfo {
+        phone: parsed.as_str().to_owned(),
+        kind: parsed.kind(),
+        masked: parsed.masked(),
+        warning: parsed.warning_zh().map(str::to_owned),
+    })
+}

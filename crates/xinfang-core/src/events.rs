@@ -1,0 +1,396 @@
+//! The event log: what every change looks like when it is recorded, and how it is appended.
+//!
+//! An event is written in the same transaction as its effect on the projections
+//! (`projection::apply`), so the log and the tables never disagree. Payloads are the stored
+//! form of a fact — ids, codes, already-validated text — never a request to be re-validated:
+//! replaying the log must reproduce the tables without consulting settings or the clock.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    Result,
+    clock::fmt_utc,
+    model::{IdType, Role, StepKind},
+};
+
+/// Version of the payload shapes below. Bump when a payload changes meaning; readers keep
+/// accepting older versions (fields only grow, with `#[serde(default)]`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One recorded fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// UUIDv7.
+    pub id: Uuid,
+    /// The register (centre) that wrote it.
+    pub origin: Uuid,
+    /// Per-origin sequence, gap-free from 1.
+    pub seq: i64,
+    /// User id, or `system`.
+    pub actor: String,
+    /// When it happened (UTC).
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub body: EventBody,
+}
+
+/// Every kind of event and its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum EventBody {
+    /// The register was created for a centre.
+    #[serde(rename = "centre.initialised")]
+    CentreInitialised {
+        /// Centre code used in case numbers.
+        code: String,
+        /// Centre name (登记部门).
+        name: String,
+    },
+    /// A setting changed.
+    #[serde(rename = "setting.changed")]
+    SettingChanged {
+        /// Setting key.
+        key: String,
+        /// New value.
+        value: serde_json::Value,
+    },
+    /// A user account was created.
+    #[serde(rename = "user.created")]
+    UserCreated(UserRecord),
+    /// A user's password changed.
+    #[serde(rename = "user.password_changed")]
+    UserPasswordChanged {
+        /// Whose.
+        user_id: Uuid,
+        /// New argon2id hash.
+        password_hash: String,
+    },
+    /// A user was enabled or disabled.
+    #[serde(rename = "user.active_changed")]
+    UserActiveChanged {
+        /// Whose.
+        user_id: Uuid,
+        /// Enabled?
+        active: bool,
+    },
+    /// A petitioner was registered for the first time.
+    #[serde(rename = "person.registered")]
+    PersonRegistered(PersonRecord),
+    /// A petitioner's details changed; the payload is the whole new record.
+    #[serde(rename = "person.updated")]
+    PersonUpdated(PersonRecord),
+    /// A walk-in visit (来访批次) was recorded.
+    #[serde(rename = "visit.registered")]
+    VisitRegistered(VisitRecord),
+    /// A matter (信访事项) was registered.
+    #[serde(rename = "matter.registered")]
+    MatterRegistered(MatterRecord),
+    /// The clerk confirmed that a matter repeats an earlier one (同人同事).
+    #[serde(rename = "matter.repeat_linked")]
+    MatterRepeatLinked {
+        /// The new matter.
+        matter_id: Uuid,
+        /// The earlier matter it repeats.
+        repeat_of: Uuid,
+    },
+    /// A handling step was recorded.
+    #[serde(rename = "matter.step_recorded")]
+    StepRecorded(StepRecord),
+    /// An attachment's metadata was recorded.
+    #[serde(rename = "attachment.added")]
+    AttachmentAdded(AttachmentRecord),
+}
+
+/// Stored form of a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Id.
+    pub user_id: Uuid,
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown in timelines.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// Stored form of a petitioner (信访人).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    /// Id.
+    pub person_id: Uuid,
+    /// 姓名.
+    pub name: String,
+    /// 证件类型.
+    pub id_type: IdType,
+    /// 证件号码 (normalised).
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// 性别 (`male`/`female`).
+    #[serde(default)]
+    pub sex: Option<String>,
+    /// 出生日期 (YYYY-MM-DD).
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    /// 民族.
+    #[serde(default)]
+    pub ethnicity: Option<String>,
+    /// 联系电话 (normalised).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// 户籍地址.
+    #[serde(default)]
+    pub household_address: Option<String>,
+    /// 现住址.
+    #[serde(default)]
+    pub current_address: Option<String>,
+    /// 工作单位.
+    #[serde(default)]
+    pub workplace: Option<String>,
+}
+
+/// Stored form of a visit batch (来访批次).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitRecord {
+    /// Id.
+    pub visit_id: Uuid,
+    /// 来访日期时间.
+    pub visited_at: DateTime<Utc>,
+    /// 接待场所.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// 来访人数.
+    pub visitor_count: u32,
+    /// 代表人数.
+    pub representative_count: u32,
+    /// 是否集体访.
+    pub is_group: bool,
+    /// 随访人 (free text, one per entry).
+    #[serde(default)]
+    pub accompanying: Vec<String>,
+    /// 是否越级.
+    #[serde(default)]
+    pub skipped_level: bool,
+    /// 首问责任人 (user id).
+    pub first_contact_user: Uuid,
+    /// Who came: persons and whether each is a representative.
+    pub persons: Vec<VisitPersonRecord>,
+    /// Free note.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A person in a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitPersonRecord {
+    /// The person.
+    pub person_id: Uuid,
+    /// Chosen representative (Art. 20).
+    pub is_representative: bool,
+}
+
+/// Stored form of a matter (信访事项) at registration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatterRecord {
+    /// Id.
+    pub matter_id: Uuid,
+    /// Local 信访件编号, assigned at registration.
+    pub number: String,
+    /// 信访形式 code.
+    pub channel: String,
+    /// 信访目的 code.
+    pub purpose: String,
+    /// 事项类别 code.
+    pub matter_class: String,
+    /// Art. 31 route code (申诉求决 only).
+    #[serde(default)]
+    pub route: Option<String>,
+    /// 内容分类 code.
+    #[serde(default)]
+    pub content_category: Option<String>,
+    /// 问题属地 (GB/T 2260).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// 涉及单位 / 被反映人.
+    #[serde(default)]
+    pub involved_units: Option<String>,
+    /// 诉求.
+    pub request: String,
+    /// 事实和理由.
+    pub facts_reasons: String,
+    /// 概况.
+    pub summary: String,
+    /// 信访日期 (when the centre received it).
+    pub received_at: DateTime<Utc>,
+    /// 是否全国初次信访 (as far as this register knows).
+    pub is_first_petition: bool,
+    /// 涉法涉诉.
+    pub litigation: bool,
+    /// Anonymous (检举控告 letters only).
+    pub anonymous: bool,
+    /// Exempt from the Art. 23 written-notice duty, and why.
+    #[serde(default)]
+    pub notice_exempt_reason: Option<String>,
+    /// 联名信或集体访.
+    pub is_joint: bool,
+    /// The walk-in visit it came from.
+    #[serde(default)]
+    pub visit_id: Option<Uuid>,
+    /// 登记部门.
+    pub registering_unit: String,
+    /// Petitioners in order; exactly one primary unless anonymous.
+    pub petitioners: Vec<MatterPersonRecord>,
+}
+
+/// A petitioner of a matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatterPersonRecord {
+    /// The person.
+    pub person_id: Uuid,
+    /// The primary petitioner (first named).
+    pub is_primary: bool,
+}
+
+/// Stored form of a handling step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// Id.
+    pub step_id: Uuid,
+    /// The matter.
+    pub matter_id: Uuid,
+    /// What was done.
+    pub kind: StepKind,
+    /// 承办单位 / 去向.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Note.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Stored form of attachment metadata (the file itself lives outside the register).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    /// Id.
+    pub attachment_id: Uuid,
+    /// The matter.
+    pub matter_id: Uuid,
+    /// Original file name.
+    pub file_name: String,
+    /// MIME type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+impl EventBody {
+    /// The stored `kind` string.
+    pub fn kind(&self) -> String {
+        self.split().map(|(kind, _)| kind).unwrap_or_default()
+    }
+
+    /// Splits into the `kind` column and the `payload` JSON.
+    pub fn split(&self) -> Result<(String, serde_json::Value)> {
+        let mut value = serde_json::to_value(self)?;
+        let kind = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| crate::Error::Internal("event without kind".into()))?
+            .to_owned();
+        let payload = value
+            .get_mut("payload")
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
+        Ok((kind, payload))
+    }
+
+    /// Joins a stored `kind` and `payload` back into an event body.
+    pub fn join(kind: &str, payload: serde_json::Value) -> Result<EventBody> {
+        Ok(serde_json::from_value(
+            serde_json::json!({ "kind": kind, "payload": payload }),
+        )?)
+    }
+}
+
+/// Appends `body` as the next event of `origin`; returns the stored event.
+pub fn append(
+    conn: &Connection,
+    id: Uuid,
+    origin: Uuid,
+    actor: &str,
+    at: DateTime<Utc>,
+    body: EventBody,
+) -> Result<Event> {
+    let last: Option<i64> = conn
+        .query_row(
+            "SELECT max(seq) FROM events WHERE origin = ?1",
+            [origin.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let seq = last.unwrap_or(0) + 1;
+    let (kind, payload) = body.split()?;
+    conn.prepare_cached(
+        "INSERT INTO events (id, origin, seq, actor, at, kind, schema_version, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id.to_string(),
+        origin.to_string(),
+        seq,
+        actor,
+        fmt_utc(at),
+        kind,
+        SCHEMA_VERSION,
+        serde_json::to_string(&payload)?,
+    ])?;
+    Ok(Event {
+        id,
+        origin,
+        seq,
+        actor: actor.to_owned(),
+        at,
+        body,
+    })
+}
+
+/// Reads every event in application order and hands it to `f`.
+pub fn for_each(conn: &Connection, mut f: impl FnMut(Event) -> Result<()>) -> Result<()> {
+    let mut stmt =
+        conn.prepare("SELECT id, origin, seq, actor, at, kind, payload FROM events ORDER BY rid")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        f(event_from_row(row)?)?;
+    }
+    Ok(())
+}
+
+/// Decodes one `events` row (columns id, origin, seq, actor, at, kind, payload).
+pub fn event_from_row(row: &rusqlite::Row<'_>) -> Result<Event> {
+    let id: String = row.get(0)?;
+    let origin: String = row.get(1)?;
+    let at: String = row.get(4)?;
+    let kind: String = row.get(5)?;
+    let payload: String = row.get(6)?;
+    let parse_uuid = |s: &str| {
+        Uuid::parse_str(s).map_err(|e| crate::Error::Internal(format!("bad uuid {s}: {e}")))
+    };
+    Ok(Event {
+        id: parse_uuid(&id)?,
+        origin: parse_uuid(&origin)?,
+        seq: row.get(2)?,
+        actor: row.get(3)?,
+        at: DateTime::parse_from_rfc3339(&at)
+            .map_err(|e| crate::Error::Internal(format!("bad time {at}: {e}")))?
+            .with_timezone(&Utc),
+        body: EventBody::join(&kind, serde_json::from_str(&payload)?)?,
+    })
+}

@@ -1,0 +1,31 @@
+//! Xinfang Desk core: the rules of 信访 work, the SQLite register with its append-only event
+//! log, and the one operation surface that the CLI, the HTTP server and the desktop shell share.
+//!
+//! Reading order: `model` (vocabularies) → `domain` (pure rules) → `events` (what is recorded)
+//! → `projection` (how records become tables) → `register` (the write path) → `api` (the
+//! operations) → `ops` (the list every adapter dispatches through). `verify` and `demo` are
+//! tools built on top.
+//!
+//! Architecture invariant: nothing here does network IO or reads the clock or a random source
+//! directly; `clock::Clock` and `clock::IdGen` are handed in.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod model;
+pub mod ops;
+pub mod projection;
+pub mod register;
+pub mod schema;
+pub mod search;
+pub mod verify;
+
+pub use error::{ApiError, Error, Result};
+pub use register::Register;

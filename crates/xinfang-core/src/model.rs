@@ -1,0 +1,127 @@
+//! Small closed vocabularies shared by events, projections and the API: roles, statuses, step
+//! kinds, identity-document types. Their snake_case codes are stored and sent on the wire, so
+//! they only ever grow.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal / $zh:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stored code.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code,)+ }
+            }
+
+            /// The Chinese name shown to staff.
+            pub fn name_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh,)+ }
+            }
+
+            /// Parses a stored code.
+            pub fn from_code(code: &str) -> Option<$name> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What a user does at the centre; decides which operations they may run.
+    Role {
+        /// 引导员: checks walk-ins in at the door.
+        Guide = "guide" / "引导员",
+        /// 接谈员: interviews visitors in a room.
+        Interviewer = "interviewer" / "接谈员",
+        /// 办理人: works cases after registration.
+        Handler = "handler" / "办理人",
+        /// 负责人: supervises, sees everything.
+        Supervisor = "supervisor" / "负责人",
+        /// 管理员: users, code tables, settings.
+        Admin = "admin" / "管理员",
+    }
+}
+
+vocabulary! {
+    /// Where a matter stands (a local simplification of the national 信访件状态 list).
+    MatterStatus {
+        /// 已登记: registered, not yet decided.
+        Registered = "registered" / "已登记",
+        /// 已受理.
+        Accepted = "accepted" / "已受理",
+        /// 不予受理.
+        NotAccepted = "not_accepted" / "不予受理",
+        /// 不再受理.
+        NoLongerAccepted = "no_longer_accepted" / "不再受理",
+        /// 已转送.
+        Forwarded = "forwarded" / "已转送",
+        /// 已交办.
+        Assigned = "assigned" / "已交办",
+        /// 已答复 (处理意见书送达).
+        Answered = "answered" / "已答复",
+        /// 已办结.
+        Closed = "closed" / "已办结",
+    }
+}
+
+vocabulary! {
+    /// A recorded handling step (办理) on a matter.
+    StepKind {
+        /// 受理.
+        Accept = "accept" / "受理",
+        /// 不予受理告知.
+        NotAccept = "not_accept" / "不予受理告知",
+        /// 不再受理告知.
+        NoLongerAccept = "no_longer_accept" / "不再受理告知",
+        /// 转送.
+        Forward = "forward" / "转送",
+        /// 交办.
+        Assign = "assign" / "交办",
+        /// 答复 / 处理意见书.
+        Answer = "answer" / "答复",
+        /// 办结 / 存档.
+        Close = "close" / "办结",
+        /// 备注: a note that changes nothing.
+        Note = "note" / "备注",
+    }
+}
+
+impl StepKind {
+    /// The status a matter moves to after this step, if any.
+    pub fn resulting_status(self) -> Option<MatterStatus> {
+        Some(match self {
+            StepKind::Accept => MatterStatus::Accepted,
+            StepKind::NotAccept => MatterStatus::NotAccepted,
+            StepKind::NoLongerAccept => MatterStatus::NoLongerAccepted,
+            StepKind::Forward => MatterStatus::Forwarded,
+            StepKind::Assign => MatterStatus::Assigned,
+            StepKind::Answer => MatterStatus::Answered,
+            StepKind::Close => MatterStatus::Closed,
+            StepKind::Note => return None,
+        })
+    }
+}
+
+vocabulary! {
+    /// The identity document a petitioner showed.
+    IdType {
+        /// 居民身份证 (validated per GB 11643).
+        ResidentId = "resident_id" / "居民身份证",
+        /// 护照.
+        Passport = "passport" / "护照",
+        /// 港澳台居民居住证 / 往来通行证.
+        HkMoTw = "hk_mo_tw" / "港澳台证件",
+        /// 其他证件.
+        Other = "other" / "其他证件",
+        /// 未提供.
+        None = "none" / "未提供",
+    }
+}

@@ -1,0 +1,175 @@
+//! The one list of operations. The CLI (`xinfang call`, `xinfang ops`), the HTTP API and the
+//! Tauri shell all dispatch through `call`; none of them keeps a list of its own, so an
+//! operation added here is reachable everywhere at once, with its JSON Schemas.
+
+use schemars::{Schema, SchemaGenerator};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{
+    Error, Result,
+    api::{self, *},
+    auth::Session,
+    model::Role,
+    register::Register,
+};
+
+/// Who may run an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without signing in (only `auth_login`).
+    Public,
+    /// Any signed-in user.
+    AnyUser,
+    /// Only these roles.
+    Roles(&'static [Role]),
+}
+
+/// One operation of the surface.
+pub struct Operation {
+    /// Name used on every wire (`matter_register`).
+    pub name: &'static str,
+    /// What it does, in Chinese (shown by `xinfang ops`).
+    pub summary_zh: &'static str,
+    /// Who may run it.
+    pub access: Access,
+    /// Whether it changes the register.
+    pub mutates: bool,
+    /// JSON Schema of the input.
+    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    /// JSON Schema of the output.
+    pub output_schema: fn(&mut SchemaGenerator) -> Schema,
+    /// Rust type names of input and output (for the generated TypeScript).
+    pub type_names: (&'static str, &'static str),
+    run: fn(&mut Register, Option<&Session>, serde_json::Value) -> Result<serde_json::Value>,
+}
+
+impl std::fmt::Debug for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operation")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+const CASE_WRITERS: &[Role] = &[
+    Role::Guide,
+    Role::Interviewer,
+    Role::Handler,
+    Role::Supervisor,
+];
+const HANDLERS: &[Role] = &[Role::Interviewer, Role::Handler, Role::Supervisor];
+const ADMINS: &[Role] = &[Role::Admin];
+
+/// Decodes an operation's input, naming the offending field on failure.
+pub fn decode<T: DeserializeOwned>(input: serde_json::Value) -> Result<T> {
+    serde_path_to_error::deserialize(input).map_err(|err| {
+        let path = err.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        Error::BadInput {
+            field,
+            message: format!("输入格式不正确：{}", err.inner()),
+        }
+    })
+}
+
+fn encode<T: Serialize>(value: T) -> Result<serde_json::Value> {
+    Ok(serde_json::to_value(value)?)
+}
+
+fn signed_in(session: Option<&Session>) -> Result<&Session> {
+    session.ok_or_else(|| Error::Unauthenticated("请先登录".into()))
+}
+
+macro_rules! operations {
+    ($(
+        $name:ident($input:ty) -> $output:ty, $access:expr, mutates: $mutates:literal, $zh:literal;
+    )+) => {
+        /// Every operation, in the order `xinfang ops` lists them.
+        pub static OPERATIONS: &[Operation] = &[$(
+            Operation {
+                name: stringify!($name),
+                summary_zh: $zh,
+                access: $access,
+                mutates: $mutates,
+                input_schema: |g| g.subschema_for::<$input>(),
+                output_schema: |g| g.subschema_for::<$output>(),
+                type_names: (stringify!($input), stringify!($output)),
+                run: |register, _session, input| {
+                    let input: $input = decode(input)?;
+                    encode(operations!(@call $name, register, _session, input))
+                },
+            },
+        )+];
+    };
+    (@call auth_login, $register:ident, $session:ident, $input:ident) => {
+        api::auth_login($register, $input)?
+    };
+    (@call $name:ident, $register:ident, $session:ident, $input:ident) => {
+        api::$name($register, signed_in($session)?, $input)?
+    };
+}
+
+operations! {
+    auth_login(LoginInput) -> LoginOutput, Access::Public, mutates: false, "登录";
+    auth_logout(LogoutInput) -> Done, Access::AnyUser, mutates: false, "退出登录";
+    session_me(Empty) -> Me, Access::AnyUser, mutates: false, "当前用户与接待中心";
+    password_change(PasswordChangeInput) -> Done, Access::AnyUser, mutates: true, "修改本人密码";
+    user_create(UserCreateInput) -> User, Access::Roles(ADMINS), mutates: true, "新建用户";
+    user_list(Empty) -> Vec<User>, Access::Roles(ADMINS), mutates: false, "用户列表";
+    settings_get(Empty) -> Settings, Access::AnyUser, mutates: false, "查看设置";
+    settings_set(Settings) -> Settings, Access::Roles(ADMINS), mutates: true, "修改设置";
+    codes_list(CodesInput) -> Vec<crate::domain::codes::CodeEntry>, Access::AnyUser, mutates: false, "代码表";
+    id_number_check(IdNumberInput) -> IdNumberInfo, Access::AnyUser, mutates: false, "校验身份证号码";
+    phone_check(PhoneInput) -> PhoneInfo, Access::AnyUser, mutates: false, "校验电话号码";
+    person_register(PersonInput) -> Person, Access::Roles(CASE_WRITERS), mutates: true, "登记信访人";
+    person_update(PersonUpdateInput) -> Person, Access::Roles(CASE_WRITERS), mutates: true, "修改信访人信息";
+    person_get(PersonGetInput) -> PersonWithMatters, Access::AnyUser, mutates: false, "信访人详情及其信访事项";
+    person_lookup(PersonLookupInput) -> Vec<PersonWithMatters>, Access::AnyUser, mutates: false, "查找信访人（重复信访检查）";
+    visit_register(VisitInput) -> Visit, Access::Roles(CASE_WRITERS), mutates: true, "登记来访批次";
+    matter_register(MatterInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "登记信访事项";
+    matter_get(MatterGetInput) -> MatterDetail, Access::AnyUser, mutates: false, "信访事项详情及时间线";
+    matter_search(SearchInput) -> SearchPage, Access::AnyUser, mutates: false, "查询信访事项";
+    matter_link_repeat(RepeatLinkInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "确认重复信访并关联";
+    matter_step_record(StepInput) -> Step, Access::Roles(HANDLERS), mutates: true, "记录办理步骤";
+    attachment_add(AttachmentInput) -> Attachment, Access::Roles(CASE_WRITERS), mutates: true, "登记附件";
+}
+
+/// Finds an operation by name.
+pub fn find(name: &str) -> Option<&'static Operation> {
+    OPERATIONS.iter().find(|op| op.name == name)
+}
+
+/// Runs operation `name` with JSON `input` as `session`: the single entry point of every
+/// adapter. Checks sign-in and role before the input is even decoded.
+pub fn call(
+    register: &mut Register,
+    session: Option<&Session>,
+    name: &str,
+    input: serde_json::Value,
+) -> Result<serde_json::Value> {
+    let op = find(name).ok_or_else(|| Error::UnknownOperation(name.to_owned()))?;
+    match op.access {
+        Access::Public => {}
+        Access::AnyUser => {
+            signed_in(session)?;
+        }
+        Access::Roles(roles) => {
+            let who = signed_in(session)?;
+            if !roles.contains(&who.role) {
+                return Err(Error::Forbidden {
+                    operation: op.name.to_owned(),
+                    role: who.role.name_zh().to_owned(),
+                });
+            }
+        }
+    }
+    (op.run)(register, session, input)
+}
+
+/// Whether `role` may run `op`.
+pub fn allowed(op: &Operation, role: Role) -> bool {
+    match op.access {
+        Access::Public | Access::AnyUser => true,
+        Access::Roles(roles) => roles.contains(&role),
+    }
+}

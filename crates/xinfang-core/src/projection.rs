@@ -1,0 +1,305 @@
+//! Applies events to the projection tables. The same function runs when an operation writes and
+//! when `verify` rebuilds the tables from the log, which is what makes the rebuild comparison
+//! meaningful: there is no second code path that could drift.
+
+use rusqlite::{Connection, OptionalExtension, params, types::Value};
+
+use crate::{
+    Error, Result,
+    clock::{china_date, fmt_utc},
+    events::{Event, EventBody, MatterRecord, PersonRecord},
+    model::MatterStatus,
+    search,
+};
+
+/// The projection tables `verify` compares, each with the columns that order it.
+pub const TABLES: &[(&str, &str)] = &[
+    ("centre", "id"),
+    ("settings", "key"),
+    ("users", "id"),
+    ("persons", "id"),
+    ("visits", "id"),
+    ("visit_persons", "visit_id, person_id"),
+    ("matters", "rid"),
+    ("matter_persons", "matter_id, person_id"),
+    ("handling_steps", "id"),
+    ("attachments", "id"),
+    ("case_counters", "centre_code, year"),
+];
+
+/// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
+/// index is filled once at the end (`search::reindex`).
+pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()> {
+    let at = fmt_utc(event.at);
+    match &event.body {
+        EventBody::CentreInitialised { code, name } => {
+            conn.execute(
+                "INSERT INTO centre (id, origin, code, name, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+                params![event.origin.to_string(), code, name, at],
+            )?;
+        }
+        EventBody::SettingChanged { key, value } => {
+            conn.execute(
+                "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                   updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                params![key, serde_json::to_string(value)?, at, event.actor],
+            )?;
+        }
+        EventBody::UserCreated(user) => {
+            conn.execute(
+                "INSERT INTO users (id, username, display_name, role, password_hash, active,
+                   created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
+                params![
+                    user.user_id.to_string(),
+                    user.username,
+                    user.display_name,
+                    user.role.code(),
+                    user.password_hash,
+                    at
+                ],
+            )?;
+        }
+        EventBody::UserPasswordChanged {
+            user_id,
+            password_hash,
+        } => {
+            conn.execute(
+                "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+                params![user_id.to_string(), password_hash, at],
+            )?;
+        }
+        EventBody::UserActiveChanged { user_id, active } => {
+            conn.execute(
+                "UPDATE users SET active = ?2, updated_at = ?3 WHERE id = ?1",
+                params![user_id.to_string(), active, at],
+            )?;
+        }
+        EventBody::PersonRegistered(person) => {
+            conn.prepare_cached(
+                "INSERT INTO persons (id, name, id_type, id_number, sex, birth_date, ethnicity,
+                   phone, household_address, current_address, workplace, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            )?
+            .execute(rusqlite::params_from_iter(person_params(person, &at)))?;
+        }
+        EventBody::PersonUpdated(person) => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE persons SET name = ?2, id_type = ?3, id_number = ?4, sex = ?5,
+                   birth_date = ?6, ethnicity = ?7, phone = ?8, household_address = ?9,
+                   current_address = ?10, workplace = ?11, updated_at = ?12 WHERE id = ?1",
+                )?
+                .execute(rusqlite::params_from_iter(person_params(person, &at)))?;
+            if changed != 1 {
+                return Err(Error::Internal(format!(
+                    "person {} missing",
+                    person.person_id
+                )));
+            }
+            // A renamed person changes the petitioner names shown on (and searched in) matters.
+            let matter_ids: Vec<String> = conn
+                .prepare_cached("SELECT matter_id FROM matter_persons WHERE person_id = ?1")?
+                .query_map([person.person_id.to_string()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for matter_id in matter_ids {
+                refresh_petitioner_names(conn, &matter_id)?;
+                if index_search {
+                    search::index_matter(conn, &matter_id)?;
+                }
+            }
+        }
+        EventBody::VisitRegistered(visit) => {
+            conn.execute(
+                "INSERT INTO visits (id, visited_at, place, visitor_count, representative_count,
+                   is_group, accompanying, skipped_level, first_contact_user, note, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    visit.visit_id.to_string(),
+                    fmt_utc(visit.visited_at),
+                    visit.place,
+                    visit.visitor_count,
+                    visit.representative_count,
+                    visit.is_group,
+                    serde_json::to_string(&visit.accompanying)?,
+                    visit.skipped_level,
+                    visit.first_contact_user.to_string(),
+                    visit.note,
+                    at
+                ],
+            )?;
+            for person in &visit.persons {
+                conn.execute(
+                    "INSERT INTO visit_persons (visit_id, person_id, is_representative)
+                     VALUES (?1, ?2, ?3)",
+                    params![
+                        visit.visit_id.to_string(),
+                        person.person_id.to_string(),
+                        person.is_representative
+                    ],
+                )?;
+            }
+        }
+        EventBody::MatterRegistered(matter) => {
+            insert_matter(conn, event, matter, &at)?;
+            if index_search {
+                search::index_matter(conn, &matter.matter_id.to_string())?;
+            }
+        }
+        EventBody::MatterRepeatLinked {
+            matter_id,
+            repeat_of,
+        } => {
+            conn.execute(
+                "UPDATE matters SET is_repeat = 1, repeat_of = ?2, updated_at = ?3 WHERE id = ?1",
+                params![matter_id.to_string(), repeat_of.to_string(), at],
+            )?;
+        }
+        EventBody::StepRecorded(step) => {
+            conn.execute(
+                "INSERT INTO handling_steps (id, matter_id, kind, at, actor, unit, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    step.step_id.to_string(),
+                    step.matter_id.to_string(),
+                    step.kind.code(),
+                    at,
+                    event.actor,
+                    step.unit,
+                    step.note
+                ],
+            )?;
+            if let Some(status) = step.kind.resulting_status() {
+                conn.execute(
+                    "UPDATE matters SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![step.matter_id.to_string(), status.code(), at],
+                )?;
+            }
+        }
+        EventBody::AttachmentAdded(file) => {
+            conn.execute(
+                "INSERT INTO attachments (id, matter_id, file_name, media_type, size, sha256,
+                   added_at, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    file.attachment_id.to_string(),
+                    file.matter_id.to_string(),
+                    file.file_name,
+                    file.media_type,
+                    file.size as i64,
+                    file.sha256,
+                    at,
+                    event.actor
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn person_params(person: &PersonRecord, at: &str) -> Vec<Value> {
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    vec![
+        Value::Text(person.person_id.to_string()),
+        Value::Text(person.name.clone()),
+        Value::Text(person.id_type.code().to_owned()),
+        text(&person.id_number),
+        text(&person.sex),
+        text(&person.birth_date),
+        text(&person.ethnicity),
+        text(&person.phone),
+        text(&person.household_address),
+        text(&person.current_address),
+        text(&person.workplace),
+        Value::Text(at.to_owned()),
+    ]
+}
+
+fn insert_matter(conn: &Connection, event: &Event, matter: &MatterRecord, at: &str) -> Result<()> {
+    let id = matter.matter_id.to_string();
+    let primary = matter
+        .petitioners
+        .iter()
+        .find(|p| p.is_primary)
+        .map(|p| p.person_id.to_string());
+    conn.prepare_cached(
+        "INSERT INTO matters (id, number, channel, purpose, matter_class, route, content_category,
+           region_code, involved_units, request, facts_reasons, summary, received_at,
+           received_date, registered_at, is_repeat, is_first_petition, litigation, anonymous,
+           notice_exempt, notice_exempt_reason, is_joint, visit_id, status, registering_unit,
+           registered_by, primary_person_id, petitioner_names, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?17,
+           ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, '', ?15)",
+    )?
+    .execute(params![
+        id,
+        matter.number,
+        matter.channel,
+        matter.purpose,
+        matter.matter_class,
+        matter.route,
+        matter.content_category,
+        matter.region_code,
+        matter.involved_units,
+        matter.request,
+        matter.facts_reasons,
+        matter.summary,
+        fmt_utc(matter.received_at),
+        china_date(matter.received_at).to_string(),
+        at,
+        matter.is_first_petition,
+        matter.litigation,
+        matter.anonymous,
+        matter.notice_exempt_reason.is_some(),
+        matter.notice_exempt_reason,
+        matter.is_joint,
+        matter.visit_id.map(|v| v.to_string()),
+        MatterStatus::Registered.code(),
+        matter.registering_unit,
+        event.actor,
+        primary,
+    ])?;
+    let mut insert_person = conn.prepare_cached(
+        "INSERT INTO matter_persons (matter_id, person_id, is_primary, position)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, person) in matter.petitioners.iter().enumerate() {
+        insert_person.execute(params![
+            id,
+            person.person_id.to_string(),
+            person.is_primary,
+            position as i64
+        ])?;
+    }
+    refresh_petitioner_names(conn, &id)?;
+    bump_counter(conn, &matter.number)?;
+    Ok(())
+}
+
+/// Keeps `case_counters` at the highest number seen, so replay and live writes agree and a
+/// number is never handed out twice.
+fn bump_counter(conn: &Connection, number: &str) -> Result<()> {
+    let Some((centre, year, seq)) = crate::register::parse_case_number(number) else {
+        return Err(Error::Internal(format!("malformed case number {number}")));
+    };
+    conn.prepare_cached(
+        "INSERT INTO case_counters (centre_code, year, last) VALUES (?1, ?2, ?3)
+         ON CONFLICT (centre_code, year) DO UPDATE SET last = max(last, excluded.last)",
+    )?
+    .execute(params![centre, year, seq])?;
+    Ok(())
+}
+
+fn refresh_petitioner_names(conn: &Connection, matter_id: &str) -> Result<()> {
+    let names: Option<String> = conn
+        .prepare_cached(
+            "SELECT group_concat(name, '、') FROM (SELECT p.name FROM matter_persons mp
+               JOIN persons p ON p.id = mp.person_id WHERE mp.matter_id = ?1
+               ORDER BY mp.position)",
+        )?
+        .query_row([matter_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    conn.prepare_cached("UPDATE matters SET petitioner_names = ?2 WHERE id = ?1")?
+        .execute(params![matter_id, names.unwrap_or_default()])?;
+    Ok(())
+}

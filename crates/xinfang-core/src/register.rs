@@ -1,0 +1,303 @@
+//! `Register`: one open register file with its clock, id source and code tables, and the write
+//! path every operation goes through (`Register::write` → `Writer::record`).
+//!
+//! One user action is one transaction: the events and their projection rows commit together or
+//! not at all, and `synchronous=FULL` means a committed action survives power loss.
+
+use std::{path::Path, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    clock::{Clock, IdGen},
+    db,
+    domain::codes::CodeTables,
+    events::{self, Event, EventBody},
+    projection,
+};
+
+/// The centre this register belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Centre {
+    /// Origin id of every event written here.
+    pub origin: Uuid,
+    /// Short code used in case numbers (e.g. `XF3301`).
+    pub code: String,
+    /// Name (登记部门), e.g. 某某县信访局来访接待中心.
+    pub name: String,
+}
+
+/// An open register.
+pub struct Register {
+    conn: Connection,
+    clock: Box<dyn Clock>,
+    ids: Box<dyn IdGen>,
+    codes: Arc<CodeTables>,
+    centre: Option<Centre>,
+}
+
+/// Which user is acting, as far as the event log is concerned.
+pub const SYSTEM_ACTOR: &str = "system";
+
+impl Register {
+    /// Opens (creating and migrating if needed) the register at `path`.
+    pub fn open(path: &Path, clock: Box<dyn Clock>, ids: Box<dyn IdGen>) -> Result<Register> {
+        Register::from_connection(db::open(path)?, clock, ids)
+    }
+
+    /// A register in memory, for unit tests.
+    pub fn open_in_memory(clock: Box<dyn Clock>, ids: Box<dyn IdGen>) -> Result<Register> {
+        let mut conn = Connection::open_in_memory()?;
+        db::configure(&conn)?;
+        db::migrate(&mut conn)?;
+        Register::from_connection(conn, clock, ids)
+    }
+
+    /// Wraps an already configured and migrated connection.
+    pub fn from_connection(
+        conn: Connection,
+        clock: Box<dyn Clock>,
+        ids: Box<dyn IdGen>,
+    ) -> Result<Register> {
+        let mut register = Register {
+            conn,
+            clock,
+            ids,
+            codes: Arc::new(CodeTables::bundled()),
+            centre: None,
+        };
+        register.centre = register.load_centre()?;
+        Ok(register)
+    }
+
+    fn load_centre(&self) -> Result<Option<Centre>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT origin, code, name FROM centre WHERE id = 1",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .map(|(origin, code, name)| -> Result<Centre> {
+                Ok(Centre {
+                    origin: Uuid::parse_str(&origin)
+                        .map_err(|e| Error::Internal(format!("bad origin: {e}")))?,
+                    code,
+                    name,
+                })
+            })
+            .transpose()?)
+    }
+
+    /// Replaces the code tables (an administrator's folder of JSON files).
+    pub fn set_codes(&mut self, codes: CodeTables) {
+        self.codes = Arc::new(codes);
+    }
+
+    /// The code tables in force.
+    pub fn codes(&self) -> &CodeTables {
+        &self.codes
+    }
+
+    /// The centre, once initialised.
+    pub fn centre(&self) -> Result<&Centre> {
+        self.centre.as_ref().ok_or(Error::NotInitialised)
+    }
+
+    /// Read access to the database.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Now, from the injected clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Creates the centre record; the first event of every register.
+    pub fn init_centre(&mut self, code: &str, name: &str) -> Result<Centre> {
+        if self.centre.is_some() {
+            return Err(Error::Conflict {
+                field: "centre".into(),
+                message: "登记簿已经初始化过".into(),
+            });
+        }
+        let origin = self.ids.next_id();
+        let now = self.clock.now();
+        let tx = self.conn.transaction()?;
+        let id = self.ids.next_id();
+        let event = events::append(
+            &tx,
+            id,
+            origin,
+            SYSTEM_ACTOR,
+            now,
+            EventBody::CentreInitialised {
+                code: code.to_owned(),
+                name: name.to_owned(),
+            },
+        )?;
+        projection::apply(&tx, &event, true)?;
+        tx.commit()?;
+        self.centre = self.load_centre()?;
+        self.centre().cloned()
+    }
+
+    /// Runs one user action as one transaction, recording events as `actor`.
+    pub fn write<T>(
+        &mut self,
+        actor: &str,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.run(actor, true, f)
+    }
+
+    /// Like `write`, but leaves the search index alone; for bulk loads, which call
+    /// `search::reindex` once at the end.
+    pub fn write_unindexed<T>(
+        &mut self,
+        actor: &str,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.run(actor, false, f)
+    }
+
+    fn run<T>(
+        &mut self,
+        actor: &str,
+        index_search: bool,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let centre = self.centre.clone().ok_or(Error::NotInitialised)?;
+        let now = self.clock.now();
+        let tx = self.conn.transaction()?;
+        let mut writer = Writer {
+            tx,
+            ids: self.ids.as_mut(),
+            codes: self.codes.clone(),
+            centre,
+            actor: actor.to_owned(),
+            now,
+            index_search,
+        };
+        let out = f(&mut writer)?;
+        writer.tx.commit()?;
+        Ok(out)
+    }
+
+    /// Mutable access to the raw connection, for maintenance (session table, reindex).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// A fresh id (for things that are not events, like session tokens).
+    pub fn next_id(&mut self) -> Uuid {
+        self.ids.next_id()
+    }
+
+    /// Checkpoints the WAL into the main file; called on clean shutdown.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+/// The open transaction of one user action.
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+    ids: &'a mut dyn IdGen,
+    codes: Arc<CodeTables>,
+    centre: Centre,
+    actor: String,
+    now: DateTime<Utc>,
+    index_search: bool,
+}
+
+impl Writer<'_> {
+    /// Appends an event and applies it to the projections.
+    pub fn record(&mut self, body: EventBody) -> Result<Event> {
+        let id = self.ids.next_id();
+        let event = events::append(
+            &self.tx,
+            id,
+            self.centre.origin,
+            &self.actor,
+            self.now,
+            body,
+        )?;
+        projection::apply(&self.tx, &event, self.index_search)?;
+        Ok(event)
+    }
+
+    /// The transaction, for reads that must see this action's own writes.
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    /// A fresh id.
+    pub fn next_id(&mut self) -> Uuid {
+        self.ids.next_id()
+    }
+
+    /// The time of this action.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The acting user id.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The centre.
+    pub fn centre(&self) -> &Centre {
+        &self.centre
+    }
+
+    /// Code tables in force.
+    pub fn codes(&self) -> &CodeTables {
+        &self.codes
+    }
+
+    /// The next local case number for the year of `received`: `<centre>-<yyyy>-<seq:06>`.
+    /// Unique without any network because only this register writes numbers with its code.
+    pub fn next_case_number(&self, year: i32) -> Result<String> {
+        let last: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT coalesce((SELECT last FROM case_counters
+                   WHERE centre_code = ?1 AND year = ?2), 0)",
+            )?
+            .query_row(rusqlite::params![self.centre.code, year], |r| r.get(0))?;
+        Ok(format_case_number(&self.centre.code, year, last + 1))
+    }
+}
+
+/// `XF3301-2026-000042`.
+pub fn format_case_number(centre: &str, year: i32, seq: i64) -> String {
+    format!("{centre}-{year}-{seq:06}")
+}
+
+/// Splits a case number into centre code, year and sequence.
+pub fn parse_case_number(number: &str) -> Option<(String, i32, i64)> {
+    let mut parts = number.rsplitn(3, '-');
+    let seq = parts.next()?.parse().ok()?;
+    let year = parts.next()?.parse().ok()?;
+    let centre = parts.next()?;
+    (!centre.is_empty()).then(|| (centre.to_owned(), year, seq))
+}
+
+/// Reads every event (for verify and sync).
+pub fn all_events(conn: &Connection) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    events::for_each(conn, |e| {
+        out.push(e);
+        Ok(())
+    })?;
+    Ok(out)
+}

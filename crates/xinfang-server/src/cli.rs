@@ -1,0 +1,409 @@
+//! The `xinfang` command line: set up a register, serve it, call any operation, verify, fill
+//! with demo data, regenerate the API contracts, and benchmark.
+
+use std::{
+    io::Read,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+use xinfang_core::{
+    Error, Register,
+    clock::{FixedClock, SeededIds},
+    ops, schema,
+};
+
+use crate::data::{self, InitOptions};
+
+/// 信访接待台 — the register of a petition reception centre.
+#[derive(Debug, Parser)]
+#[command(name = "xinfang", version, about = "信访接待台：信访接待中心登记簿")]
+pub struct Cli {
+    /// Data directory holding register.db (default: $XINFANG_DATA or the platform data dir).
+    #[arg(long, global = true, env = "XINFANG_DATA")]
+    pub data: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the register with its centre and first administrator.
+    Init {
+        /// Centre code used in case numbers (letters and digits).
+        #[arg(long, default_value = "XF0001")]
+        centre_code: String,
+        /// Centre name printed on slips.
+        #[arg(long, default_value = "县信访局来访接待中心")]
+        centre_name: String,
+        /// First administrator's user name.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// First administrator's password (or $XINFANG_ADMIN_PASSWORD; generated if neither).
+        #[arg(long, env = "XINFANG_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
+    },
+    /// Serve the API (and the UI, if built) over HTTP.
+    Serve {
+        /// Address to listen on; loopback by default, `0.0.0.0:8686` for the LAN.
+        #[arg(long, default_value = "127.0.0.1:8686")]
+        listen: String,
+        /// Directory of the built UI (default: ui/dist next to the working directory, if present).
+        #[arg(long)]
+        ui: Option<PathBuf>,
+        /// Create the register with a first administrator if the data directory is empty.
+        #[arg(long)]
+        init_if_empty: bool,
+    },
+    /// Run one operation: JSON input as an argument or `-` for stdin, JSON output on stdout.
+    Call {
+        /// Operation name (see `xinfang ops`).
+        operation: String,
+        /// JSON input; `-` reads stdin; default `{}`.
+        input: Option<String>,
+        /// User to act as.
+        #[arg(long, env = "XINFANG_USER")]
+        user: Option<String>,
+        /// That user's password.
+        #[arg(long, env = "XINFANG_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List every operation (with `--json`, their input and output JSON Schemas).
+    Ops {
+        /// Print the full JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check integrity and rebuild every projection from the event log, comparing row by row.
+    Verify,
+    /// Fill the register with deterministic synthetic data.
+    Demo {
+        /// How many matters.
+        #[arg(long, default_value_t = 1000)]
+        cases: u64,
+        /// Random seed.
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
+    },
+    /// Write schemas/api/operations.json and ui/src/api/types.ts (or check them with --check).
+    Schema {
+        /// Repository root.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Fail if the files differ instead of writing them.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Benchmarks: `register` or `search`.
+    Bench {
+        /// Which benchmark.
+        #[arg(value_parser = ["register", "search"])]
+        which: String,
+        /// Register size(s) for the search benchmark, comma-separated.
+        #[arg(long, default_value = "100000,1000000")]
+        sizes: String,
+        /// Registrations for the register benchmark.
+        #[arg(long, default_value_t = 2000)]
+        count: u64,
+    },
+}
+
+/// Runs the CLI; the exit code is non-zero on any failure.
+pub fn run(cli: Cli) -> ExitCode {
+    let data_dir = cli.data.clone().unwrap_or_else(data::default_data_dir);
+    match execute(cli.command, &data_dir) {
+        Ok(code) => code,
+        Err(err) => {
+            // A core error prints as the same JSON the HTTP API returns.
+            if let Some(core) = err.downcast_ref::<Error>() {
+                eprintln!(
+                    "{}",
+                    serde_json::to_string(&core.to_api()).unwrap_or_default()
+                );
+            } else {
+                eprintln!("错误：{err:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Init {
+            centre_code,
+            centre_name,
+            admin,
+            admin_password,
+        } => {
+            let mut register = data::open(data_dir)?;
+            let generated = admin_password.is_none();
+            let password =
+                admin_password.unwrap_or_else(|| data::generated_password(&mut register));
+            let options = InitOptions {
+                centre_code,
+                centre_name,
+                admin_username: admin.clone(),
+                admin_password: password.clone(),
+            };
+            data::init(&mut register, &options)?;
+            println!("已创建登记簿：{}", data::register_path(data_dir).display());
+            println!("管理员账号：{admin}");
+            if generated {
+                println!("初始密码：{password}（请登录后立即修改）");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            listen,
+            ui,
+            init_if_empty,
+        } => serve(data_dir, &listen, ui, init_if_empty),
+        Command::Call {
+            operation,
+            input,
+            user,
+            password,
+        } => call(data_dir, &operation, input.as_deref(), user, password),
+        Command::Ops { json } => {
+            if json {
+                println!("{}", schema::operations_json_text());
+            } else {
+                for op in ops::OPERATIONS {
+                    let access = match op.access {
+                        ops::Access::Public => "任何人".to_owned(),
+                        ops::Access::AnyUser => "已登录用户".to_owned(),
+                        ops::Access::Roles(roles) => roles
+                            .iter()
+                            .map(|r| r.name_zh())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    };
+                    println!(
+                        "{:<22} {:<18} {} → {}  [{}]",
+                        op.name, op.summary_zh, op.type_names.0, op.type_names.1, access
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify => verify(data_dir),
+        Command::Demo { cases, seed } => demo(data_dir, cases, seed),
+        Command::Schema { root, check } => write_schema(&root, check),
+        Command::Bench {
+            which,
+            sizes,
+            count,
+        } => {
+            let sizes: Vec<u64> = sizes
+                .split(',')
+                .map(|s| s.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .context("--sizes takes comma-separated numbers")?;
+            match which.as_str() {
+                "register" => crate::bench::register(count)?,
+                _ => crate::bench::search(&sizes)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn serve(
+    data_dir: &Path,
+    listen: &str,
+    ui: Option<PathBuf>,
+    init_if_empty: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut register = data::open(data_dir)?;
+    if register.centre().is_err() {
+        if !init_if_empty {
+            return Err(Error::NotInitialised.into());
+        }
+        let password = std::env::var("XINFANG_ADMIN_PASSWORD")
+            .unwrap_or_else(|_| data::generated_password(&mut register));
+        data::init(
+            &mut register,
+            &InitOptions {
+                centre_code: "XF0001".into(),
+                centre_name: "县信访局来访接待中心".into(),
+                admin_username: "admin".into(),
+                admin_password: password.clone(),
+            },
+        )?;
+        println!("新建登记簿：{}", data::register_path(data_dir).display());
+        println!("管理员账号：admin  初始密码：{password}（请登录后立即修改）");
+    }
+    let ui = ui.or_else(|| {
+        let default = PathBuf::from("ui/dist");
+        default.join("index.html").exists().then_some(default)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        // Tests and scripts read this line to learn the port when started with :0.
+        println!("listening on http://{addr}");
+        if let Some(ui) = &ui {
+            println!("UI: {}", ui.display());
+        }
+        crate::http::serve(listener, crate::http::AppState::new(register), ui).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn call(
+    data_dir: &Path,
+    operation: &str,
+    input: Option<&str>,
+    user: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let text = match input {
+        Some("-") => {
+            let mut buffer = String::new();
+            std::io::stdin().read_to_string(&mut buffer)?;
+            buffer
+        }
+        Some(text) => text.to_owned(),
+        None => "{}".to_owned(),
+    };
+    let input: Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(err) => {
+            let error = json!({
+                "code": "malformed_json",
+                "message": format!("输入不是有效的 JSON：{err}"),
+            });
+            eprintln!("{error}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let path = data::register_path(data_dir);
+    if !path.exists() {
+        return Err(Error::NotInitialised.into());
+    }
+    let mut register = data::open(data_dir)?;
+    let session = match (user, password) {
+        (Some(user), Some(password)) => Some(xinfang_core::auth::authenticate(
+            &register, &user, &password,
+        )?),
+        (Some(_), None) => {
+            return Err(Error::Unauthenticated("请通过 XINFANG_PASSWORD 提供密码".into()).into());
+        }
+        _ => None,
+    };
+    let output = ops::call(&mut register, session.as_ref(), operation, input)?;
+    println!("{}", serde_json::to_string_pretty(&output)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(data_dir: &Path) -> anyhow::Result<ExitCode> {
+    let path = data::register_path(data_dir);
+    let scratch_dir = std::env::temp_dir().join(format!("xinfang-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch_dir)?;
+    let scratch = scratch_dir.join("rebuilt.db");
+    let _ = std::fs::remove_file(&scratch);
+    let started = std::time::Instant::now();
+    let report = xinfang_core::verify::verify_file(&path, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch_dir);
+    let report = report?;
+    println!(
+        "检查完成：{} 个事件重放，{} 行投影逐行比对，用时 {:.1} 秒",
+        report.events,
+        report.rows,
+        started.elapsed().as_secs_f64()
+    );
+    if report.ok() {
+        println!("结果：一致（integrity_check ok，事件日志与投影表完全一致）");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("结果：发现 {} 处不一致：", report.problems.len());
+        for problem in &report.problems {
+            println!("  {problem}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn demo(data_dir: &Path, cases: u64, seed: u64) -> anyhow::Result<ExitCode> {
+    let path = data::register_path(data_dir);
+    if !path.exists() {
+        return Err(Error::NotInitialised.into());
+    }
+    let now = {
+        let register = data::open(data_dir)?;
+        register.now()
+    };
+    let clock = FixedClock::new(now);
+    let mut register = Register::open(
+        &path,
+        Box::new(clock.clone()),
+        Box::new(SeededIds::new(
+            seed,
+            (now.timestamp_millis() - 800 * 86_400_000) as u64,
+        )),
+    )?;
+    let started = std::time::Instant::now();
+    let summary = xinfang_core::demo::generate(&mut register, &clock, seed, cases, now)?;
+    println!(
+        "已生成 {} 件信访事项（{} 名信访人，{} 件重复件，{} 批来访），用时 {:.1} 秒",
+        summary.matters,
+        summary.persons,
+        summary.repeats,
+        summary.visits,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "演示账号：{}，密码 {}",
+        xinfang_core::demo::DEMO_STAFF
+            .iter()
+            .map(|(u, n, _)| format!("{u}（{n}）"))
+            .collect::<Vec<_>>()
+            .join("、"),
+        xinfang_core::demo::DEMO_PASSWORD
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_schema(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
+    let files = [
+        (
+            root.join("schemas/api/operations.json"),
+            schema::operations_json_text(),
+        ),
+        (root.join("ui/src/api/types.ts"), schema::typescript()),
+    ];
+    let mut stale = false;
+    for (path, content) in files {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == content {
+            continue;
+        }
+        if check {
+            eprintln!("{} is out of date: run `xinfang schema`", path.display());
+            stale = true;
+        } else {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, content)?;
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(if stale {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
