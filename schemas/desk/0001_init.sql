@@ -180,16 +180,3 @@ CREATE TABLE case_counters (
     last        INTEGER NOT NULL,
     PRIMARY KEY (centre_code, year)
 );
-
--- ---------------------------------------------------------------- search
--- Both indexes are contentless and keyed by matters.rid; they are derived data, rebuilt by
--- `reindex_search`, and not part of the row-by-row verify comparison.
--- Trigram: any substring of three or more characters.
-CREATE VIRTUAL TABLE matter_trigram USING fts5 (
-    body, content = '', contentless_delete = 1, tokenize = 'trigram'
-);
--- Unigram + bigram tokens (pre-split by the core): one- and two-character queries, which the
--- trigram tokenizer cannot answer (张伟, 拆迁, 王).
-CREATE VIRTUAL TABLE matter_bigram USING fts5 (
-    body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0'
-);

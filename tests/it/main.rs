@@ -1,1 +1,8 @@
-//! placeholder
+//! The workspace integration-test binary: the register on real SQLite files, driven through
+//! the one operation list, plus repository tidiness checks.
+
+mod migrations;
+mod rebuild;
+mod register;
+mod search;
+mod tidy;

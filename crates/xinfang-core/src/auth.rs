@@ -86,12 +86,9 @@ pub fn authenticate(register: &Register, username: &str, password: &str) -> Resu
             session_from_user_row,
         )
         .optional()?;
-    let (session, hash, active) = match found {
-        Some(found) => found,
-        None => {
-            let _ = verify_password(password, dummy_hash());
-            return Err(Error::Unauthenticated("用户名或密码不正确".into()));
-        }
+    let Some((session, hash, active)) = found else {
+        let _ = verify_password(password, dummy_hash());
+        return Err(Error::Unauthenticated("用户名或密码不正确".into()));
     };
     if !verify_password(password, &hash) {
         return Err(Error::Unauthenticated("用户名或密码不正确".into()));

@@ -10,10 +10,16 @@ use rusqlite::Connection;
 use crate::{Error, Result};
 
 /// Every desk migration, in order. `user_version` counts how many have been applied.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../schemas/desk/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../schemas/desk/0001_init.sql"),
+    ),
+    (
+        "0002_search",
+        include_str!("../../../schemas/desk/0002_search.sql"),
+    ),
+];
 
 /// The schema version this binary writes.
 pub fn supported_version() -> u32 {
@@ -86,8 +92,8 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     Ok(())
 }
 
-/// SQL functions the schema and the bulk re-index rely on.
-fn register_functions(conn: &Connection) -> Result<()> {
+/// SQL functions the schema and the bulk re-index rely on; every connection needs them.
+pub fn register_functions(conn: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(
         "xf_bigrams",

@@ -273,8 +273,8 @@ fn templates(category_root: &str) -> &'static [(&'static str, &'static str, &'st
 
 fn fill(template: &str, rng: &mut Rng, place: &str) -> String {
     template
-        .replace("{c}", *rng.pick(COMPANIES))
-        .replace("{u}", *rng.pick(UNITS))
+        .replace("{c}", rng.pick::<&str>(COMPANIES))
+        .replace("{u}", rng.pick::<&str>(UNITS))
         .replace("{p}", place)
         .replace(
             "{n}",

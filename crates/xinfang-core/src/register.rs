@@ -74,8 +74,7 @@ impl Register {
     }
 
     fn load_centre(&self) -> Result<Option<Centre>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT origin, code, name FROM centre WHERE id = 1",
                 [],
@@ -90,7 +89,7 @@ impl Register {
                     name,
                 })
             })
-            .transpose()?)
+            .transpose()
     }
 
     /// Replaces the code tables (an administrator's folder of JSON files).

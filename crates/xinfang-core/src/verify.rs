@@ -44,6 +44,7 @@ pub fn verify_file(path: &Path, scratch: &Path) -> Result<Report> {
     rebuilt.pragma_update(None, "journal_mode", "OFF")?;
     rebuilt.pragma_update(None, "synchronous", "OFF")?;
     rebuilt.pragma_update(None, "foreign_keys", "ON")?;
+    db::register_functions(&rebuilt)?;
     db::migrate(&mut rebuilt)?;
     verify(&conn, &mut rebuilt)
 }

@@ -262,8 +262,8 @@ pub fn matter_search(
             r.get::<_, i64>(0)
         })? as u64;
 
-    let mut page_conditions = conditions.clone();
-    let mut page_params = params.clone();
+    let mut page_conditions = conditions;
+    let mut page_params = params;
     if let Some(cursor) = input.cursor {
         page_params.push(Value::Integer(cursor));
         page_conditions.push(format!("{order_col} < ?{}", page_params.len()));
