@@ -1,0 +1,144 @@
+//! `xinfang serve` on loopback: sign-in, a registration end to end, and bad input answered with
+//! 4xx and a coded error while the register stays unchanged.
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn letter(summary: &str) -> Value {
+    json!({
+        "channel": "letter", "purpose": "demand", "matter_class": "appeal_demand",
+        "summary": summary, "request": "要求解决", "facts_reasons": "事实与理由",
+        "petitioners": [{"person": {"name": "孙丽华", "id_number": "11010519491231002X", "current_address": "北京市朝阳区某街道"}}]
+    })
+}
+
+#[test]
+fn a_clerk_signs_in_registers_a_letter_and_finds_it() {
+    let dir = initialised(30);
+    let server = Server::start(dir.path());
+    let token = server.login("wangfang", "demo-pass-2026");
+    let (status, matter) = server.call(
+        "matter_register",
+        Some(&token),
+        &letter("反映供暖不达标问题"),
+    );
+    assert_eq!(status, 200, "{matter}");
+    assert!(
+        matter["number"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("XF3301-2026-")
+    );
+    let (status, page) = server.call("matter_search", Some(&token), &json!({"q": "供暖不达标"}));
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["number"], matter["number"]);
+    let (status, me) = server.call("session_me", Some(&token), &json!({}));
+    assert_eq!((status, me["role_name"].as_str()), (200, Some("引导员")));
+    let (status, _) = server.call("auth_logout", Some(&token), &json!({"token": token}));
+    assert_eq!(status, 200);
+    let (status, err) = server.call("session_me", Some(&token), &json!({}));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+}
+
+#[test]
+fn bad_requests_get_4xx_with_code_and_field_and_change_nothing() {
+    let dir = initialised(10);
+    let server = Server::start(dir.path());
+    let token = server.login("wangfang", "demo-pass-2026");
+    let before = fingerprint(dir.path());
+
+    let (status, err) = server.request(
+        "POST",
+        "/api/v1/ops/matter_register",
+        Some(&token),
+        b"{\"channel\": ",
+    );
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("malformed_json"))
+    );
+    let (status, err) = server.call("launch_rockets", Some(&token), &json!({}));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (404, Some("unknown_operation"))
+    );
+    let (status, err) = server.call(
+        "visit_register",
+        Some(&token),
+        &json!({"visitor_count": [1]}),
+    );
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (422, Some("bad_input"), Some("visitor_count"))
+    );
+    let mut input = letter("x");
+    input["petitioners"][0]["person"]["id_number"] = json!("11010519491231002Y");
+    let (status, err) = server.call("matter_register", Some(&token), &input);
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("invalid_id_number"))
+    );
+    assert_eq!(err["field"], "petitioners[0].person.id_number");
+    let (status, err) = server.call(
+        "visit_register",
+        Some(&token),
+        &json!({"visitor_count": 40, "representative_count": 8,
+        "persons": [{"person": {"name": "甲", "current_address": "乙"}}]}),
+    );
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (
+            422,
+            Some("too_many_representatives"),
+            Some("representative_count")
+        )
+    );
+    let mut input = letter("x");
+    input["facts_reasons"] = json!("长".repeat(20_001));
+    let (status, err) = server.call("matter_register", Some(&token), &input);
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (422, Some("facts_reasons"))
+    );
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let (status, err) = server.request("POST", "/api/v1/ops/matter_register", Some(&token), &huge);
+    assert_eq!((status, err["code"].as_str()), (413, Some("too_large")));
+    let (status, err) = server.call("matter_register", None, &letter("x"));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    let (status, err) = server.call("matter_register", Some("forged-token"), &letter("x"));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+
+    assert_eq!(
+        fingerprint(dir.path()),
+        before,
+        "no failed request changed the register"
+    );
+}
+
+#[test]
+fn every_operation_is_reachable_over_http() {
+    let dir = initialised(0);
+    let server = Server::start(dir.path());
+    let token = server.login("admin", ADMIN_PASSWORD);
+    let (status, listed) = server.request("GET", "/api/v1/ops", None, b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed["operations"].as_array().map(Vec::len),
+        Some(xinfang_core::ops::OPERATIONS.len())
+    );
+    for op in xinfang_core::ops::OPERATIONS {
+        let (status, body) = server.call(op.name, Some(&token), &json!({}));
+        assert_ne!(body["code"], "unknown_operation", "{} not routed", op.name);
+        assert!(status < 500, "{} answered {status}: {body}", op.name);
+    }
+}

@@ -1,0 +1,5 @@
+//! The real `xinfang` binary: its CLI on real register files, and its HTTP server on loopback.
+
+mod cli;
+mod http;
+mod support;

@@ -1,0 +1,25 @@
+// Build and unit-test configuration of the UI; `npm run build` writes ui/dist for `xinfang serve --ui`.
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+
+// During `npm run dev` the API lives in a separately started `xinfang serve`; point at it with
+// XINFANG_API=http://127.0.0.1:PORT so the UI keeps calling same-origin `/api/...` as in production.
+const apiTarget = process.env.XINFANG_API
+
+export default defineConfig({
+  plugins: [vue()],
+  // Relative asset URLs (with hash routing, see router.ts) let the same dist/ work from
+  // `xinfang serve`, from the Tauri bundle and from any static file server.
+  base: './',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 900,
+  },
+  server: apiTarget ? { proxy: { '/api': { target: apiTarget, changeOrigin: false } } } : {},
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+  },
+})
