@@ -38,6 +38,11 @@ impl AppState {
         }
     }
 
+    /// Shares a register that another part of the program (the desktop shell) also uses.
+    pub fn shared(register: Arc<Mutex<Register>>) -> AppState {
+        AppState { register }
+    }
+
     /// The register, for shutdown.
     pub fn register(&self) -> Arc<Mutex<Register>> {
         self.register.clone()

@@ -150,3 +150,33 @@ fn a_newer_register_is_refused_with_a_clear_error() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("schema_too_new"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_administrators_code_table_replaces_the_bundled_one() {
+    let dir = initialised(0);
+    std::fs::create_dir_all(dir.path().join("codes")).expect("codes dir");
+    std::fs::write(
+        dir.path().join("codes/channels.json"),
+        r#"[{"code": "letter", "name": "群众来信", "online": false}, {"code": "visit", "name": "群众来访", "online": false}]"#,
+    )
+    .expect("write table");
+    let out = run(xinfang(dir.path())
+        .args(["call", "codes_list", r#"{"table": "channels"}"#])
+        .env("XINFANG_USER", "admin")
+        .env("XINFANG_PASSWORD", ADMIN_PASSWORD));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let names: Vec<&str> = entries
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names, ["群众来信", "群众来访"]);
+    // Other tables stay bundled.
+    let out = run(xinfang(dir.path())
+        .args(["call", "codes_list", r#"{"table": "matter_classes"}"#])
+        .env("XINFANG_USER", "admin")
+        .env("XINFANG_PASSWORD", ADMIN_PASSWORD));
+    assert!(stdout(&out).contains("检举控告"));
+}

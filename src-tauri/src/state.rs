@@ -1,0 +1,184 @@
+//! What the shell holds while running: in host mode the open register (shared with the LAN
+//! server when that is on), in desk mode the host's address.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use xinfang_core::{ApiError, Register, auth, ops};
+
+use crate::config::{Dirs, Mode, ShellConfig};
+
+/// The register or the host, chosen at first start.
+pub enum Backend {
+    /// First start: nothing chosen yet.
+    Unconfigured,
+    /// This PC holds the register.
+    Host(Arc<Mutex<Register>>),
+    /// Another PC holds it.
+    Desk(String),
+    /// The chosen register could not be opened; the message says why.
+    Broken(ApiError),
+}
+
+/// Managed state of the app.
+pub struct DeskState {
+    /// Where things live.
+    pub dirs: Dirs,
+    /// Current settings.
+    pub config: Mutex<Option<ShellConfig>>,
+    /// Current backend.
+    pub backend: Mutex<Backend>,
+}
+
+impl DeskState {
+    /// Loads settings and opens the backend they name.
+    pub fn load(dirs: Dirs) -> DeskState {
+        let config = ShellConfig::load(&dirs);
+        let backend = match &config {
+            None => Backend::Unconfigured,
+            Some(config) => open_backend(&dirs, config),
+        };
+        DeskState {
+            dirs,
+            config: Mutex::new(config),
+            backend: Mutex::new(backend),
+        }
+    }
+
+    /// Replaces the backend after the first-start choice or a change in settings.
+    pub fn reconfigure(&self, config: ShellConfig) {
+        let backend = open_backend(&self.dirs, &config);
+        *lock(&self.backend) = backend;
+        *lock(&self.config) = Some(config);
+    }
+
+    /// Runs one operation wherever the register is.
+    pub fn call(&self, name: &str, input: Value, token: Option<String>) -> Result<Value, ApiError> {
+        let backend = lock(&self.backend);
+        match &*backend {
+            Backend::Unconfigured => Err(ApiError {
+                code: "not_configured".into(),
+                message: "请先完成首次设置：选择本机作为接待中心主机，或连接到主机".into(),
+                field: None,
+            }),
+            Backend::Broken(err) => Err(err.clone()),
+            Backend::Host(register) => {
+                let register = register.clone();
+                drop(backend);
+                let mut register = lock(&register);
+                let session = match token.as_deref() {
+                    Some(token) => {
+                        Some(auth::session_for_token(&register, token).map_err(|e| e.to_api())?)
+                    }
+                    None => None,
+                };
+                ops::call(&mut register, session.as_ref(), name, input).map_err(|e| e.to_api())
+            }
+            Backend::Desk(url) => {
+                let url = url.clone();
+                drop(backend);
+                forward(&url, name, &input, token.as_deref())
+            }
+        }
+    }
+
+    /// Checkpoints the WAL on exit.
+    pub fn shutdown(&self) {
+        if let Backend::Host(register) = &*lock(&self.backend)
+            && let Err(err) = lock(register).checkpoint()
+        {
+            eprintln!("warning: WAL checkpoint on exit failed: {err}");
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+fn open_backend(dirs: &Dirs, config: &ShellConfig) -> Backend {
+    match config.mode {
+        Mode::Desk => match &config.host_url {
+            Some(url) => Backend::Desk(url.trim_end_matches('/').to_owned()),
+            None => Backend::Unconfigured,
+        },
+        Mode::Host => match xinfang_server::data::open(&dirs.data) {
+            Ok(register) => {
+                let register = Arc::new(Mutex::new(register));
+                if let Some(listen) = &config.serve_lan {
+                    serve_lan(register.clone(), listen.clone());
+                }
+                Backend::Host(register)
+            }
+            Err(err) => Backend::Broken(err.to_api()),
+        },
+    }
+}
+
+/// Serves the same operations to LAN desks and the hall display from a background thread.
+fn serve_lan(register: Arc<Mutex<Register>>, listen: String) {
+    std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(err) => {
+                eprintln!("cannot start the LAN server: {err}");
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            match tokio::net::TcpListener::bind(&listen).await {
+                Ok(listener) => {
+                    let state = xinfang_server::http::AppState::shared(register);
+                    if let Err(err) = xinfang_server::http::serve(listener, state, None).await {
+                        eprintln!("LAN server stopped: {err}");
+                    }
+                }
+                Err(err) => eprintln!("cannot listen on {listen}: {err}"),
+            }
+        });
+    });
+}
+
+/// Desk mode: the same call over HTTP to the centre host. A network failure becomes the
+/// `unreachable` error, which the UI shows as a banner while keeping what was typed.
+fn forward(url: &str, name: &str, input: &Value, token: Option<&str>) -> Result<Value, ApiError> {
+    let unreachable = |detail: String| ApiError {
+        code: "unreachable".into(),
+        message: format!("无法连接接待中心主机（{url}），已输入的内容仍保留，请稍后重试：{detail}"),
+        field: None,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(15)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent
+        .post(format!("{url}/api/v1/ops/{name}"))
+        .header("Content-Type", "application/json");
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let body = serde_json::to_vec(input).map_err(|e| unreachable(e.to_string()))?;
+    let mut response = request
+        .send(&body[..])
+        .map_err(|e| unreachable(e.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| unreachable(e.to_string()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| unreachable(e.to_string()))?;
+    if status == 200 {
+        Ok(value)
+    } else {
+        Err(serde_json::from_value(value).unwrap_or(ApiError {
+            code: "internal".into(),
+            message: format!("主机返回了错误（HTTP {status}）"),
+            field: None,
+        }))
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The real desktop window: builds the Tauri shell, starts it under Xvfb through tauri-driver
+# (Debian's WebKitWebDriver underneath), signs in and registers a matter by driving the real
+# WebKitGTK webview, and leaves screenshots in tests/desktop/output/ for a person to look at.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+out="$root/tests/desktop/output"
+mkdir -p "$out"
+
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "== installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2'
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+[ -f ui/dist/index.html ] || (cd ui && npm run -s build)
+cargo build -q -p xinfang-desk -p xinfang-server
+
+# A fresh, isolated home for the app: its app-data and config directories live under it.
+work="$(mktemp -d)"
+export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
+appdata="$XDG_DATA_HOME/cn.gov.xinfang.desk"
+target/debug/xinfang --data "$appdata" init --admin-password desktop-admin-2026 >/dev/null
+target/debug/xinfang --data "$appdata" demo --cases 120 >/dev/null
+export XINFANG_MODE=host
+
+port=4444
+driver_log="$out/tauri-driver.log"
+xvfb-run -a -s "-screen 0 1440x900x24" tauri-driver --port "$port" >"$driver_log" 2>&1 &
+driver=$!
+cleanup() { kill "$driver" 2>/dev/null || true; wait "$driver" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 1 50); do
+  if python3 - "$port" <<'PY' 2>/dev/null; then break; fi
+import sys, urllib.request
+urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/status", timeout=1)
+PY
+  sleep 0.2
+done
+
+python3 tests/desktop/window_test.py --port "$port" --app "$root/target/debug/xinfang-desk" --out "$out"

@@ -1,0 +1,22 @@
+// Typed wrappers for registering, reading, searching and handling 信访事项.
+import { call } from './transport'
+import type { Matter, MatterDetail, MatterInput, SearchInput, SearchPage, Step, StepInput } from './types'
+
+export function registerMatter(input: MatterInput): Promise<Matter> {
+  return call('matter_register', input)
+}
+
+/** One matter by its id or by its 信访件编号. */
+export function getMatter(idOrNumber: string): Promise<MatterDetail> {
+  // Numbers look like XF0001-2026-000135; ids are UUIDs. Either way the host resolves it.
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrNumber)
+  return call('matter_get', isUuid ? { matter_id: idOrNumber } : { number: idOrNumber })
+}
+
+export function searchMatters(input: SearchInput): Promise<SearchPage> {
+  return call('matter_search', input)
+}
+
+export function recordStep(input: StepInput): Promise<Step> {
+  return call('matter_step_record', input)
+}

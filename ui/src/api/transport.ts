@@ -1,0 +1,219 @@
+// The ONLY module that knows how to reach the backend: Tauri IPC inside the desktop app, HTTP to
+// the serving host otherwise. Everything it throws is an `ApiError` with a Chinese message.
+
+import type { ApiErrorBody, OperationName, Operations } from './types'
+import { zh } from '../i18n/zh-CN'
+
+/** A failed operation, whatever the wire: `code` to branch on, `message` to show, `field` to point at. */
+export class ApiError extends Error {
+  readonly code: string
+  readonly field?: string
+  /** Technical detail for the console and support, never shown as the main message. */
+  readonly detail?: string
+
+  constructor(code: string, message: string, field?: string, detail?: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.code = code
+    this.field = field || undefined
+    this.detail = detail
+  }
+}
+
+interface TauriInternals {
+  invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown>
+}
+
+declare global {
+  interface Window {
+    __TAURI_INTERNALS__?: TauriInternals
+  }
+}
+
+/** How long to wait for the centre host. The LAN is unreliable; a clerk must not wait forever. */
+export const REQUEST_TIMEOUT_MS = 30_000
+
+const TOKEN_KEY = 'xinfang.token'
+
+// The token lives in sessionStorage: it survives a page reload (so a reload never loses the
+// sign-in and the form draft together) but not the closing of the browser on a shared desk PC.
+let token: string | null = readStoredToken()
+let unauthenticatedHandler: ((operation: OperationName) => void) | null = null
+
+function readStoredToken(): string | null {
+  try {
+    return globalThis.sessionStorage?.getItem(TOKEN_KEY) ?? null
+  } catch {
+    return null
+  }
+}
+
+/** Sets (or clears, with null) the bearer token sent with every call. */
+export function setToken(value: string | null): void {
+  token = value
+  try {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value)
+    else sessionStorage.removeItem(TOKEN_KEY)
+  } catch {
+    // Storage can be disabled (private mode, policy); the in-memory token still works.
+  }
+}
+
+export function getToken(): string | null {
+  return token
+}
+
+/**
+ * Called when any operation other than sign-in answers `unauthenticated`, so the app can ask for
+ * the password again on top of the current page instead of navigating away from a half-filled form.
+ */
+export function setUnauthenticatedHandler(handler: ((operation: OperationName) => void) | null): void {
+  unauthenticatedHandler = handler
+}
+
+/** The Chinese fallback text for an error code. */
+export function messageForCode(code: string): string {
+  return zh.errors[code] ?? zh.errors.unknown
+}
+
+function isErrorBody(value: unknown): value is ApiErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string'
+  )
+}
+
+function fromBody(body: ApiErrorBody): ApiError {
+  const message = typeof body.message === 'string' && body.message.trim() ? body.message : messageForCode(body.code)
+  const field = typeof body.field === 'string' ? body.field : undefined
+  return new ApiError(body.code, message, field)
+}
+
+/**
+ * Turns anything a call can fail with into an `ApiError`: an error body from HTTP or Tauri, a
+ * JSON string of one (Tauri serialises some errors that way), a network failure, or a bug.
+ */
+export function toApiError(raw: unknown): ApiError {
+  if (raw instanceof ApiError) return raw
+  if (isErrorBody(raw)) return fromBody(raw)
+  if (typeof raw === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(raw)
+      if (isErrorBody(parsed)) return fromBody(parsed)
+    } catch {
+      // Not JSON: a plain message from the shell, kept as detail.
+    }
+    return new ApiError('internal', messageForCode('internal'), undefined, raw)
+  }
+  if (raw instanceof DOMException && raw.name === 'AbortError') {
+    return new ApiError('timeout', messageForCode('timeout'))
+  }
+  // fetch rejects with a TypeError when the host cannot be reached at all.
+  if (raw instanceof TypeError) {
+    return new ApiError('unreachable', messageForCode('unreachable'), undefined, raw.message)
+  }
+  const detail = raw instanceof Error ? raw.message : String(raw)
+  return new ApiError('internal', messageForCode('internal'), undefined, detail)
+}
+
+/** The error for an HTTP status whose body was not an error body (a proxy page, an empty reply). */
+export function errorForStatus(status: number): ApiError {
+  if (status === 401) return new ApiError('unauthenticated', messageForCode('unauthenticated'))
+  if (status === 403) return new ApiError('forbidden', messageForCode('forbidden'))
+  if (status === 413) return new ApiError('too_large', messageForCode('too_large'))
+  // A gateway between desk and host answering for a host that is down.
+  if (status === 502 || status === 503 || status === 504) {
+    return new ApiError('unreachable', messageForCode('unreachable'), undefined, `HTTP ${status}`)
+  }
+  return new ApiError('internal', messageForCode('internal'), undefined, `HTTP ${status}`)
+}
+
+function tauriInternals(): TauriInternals | undefined {
+  return typeof window !== 'undefined' ? window.__TAURI_INTERNALS__ : undefined
+}
+
+/** True inside the desktop app. */
+export function isDesktopApp(): boolean {
+  return tauriInternals() !== undefined
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ApiError('timeout', messageForCode('timeout'))), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (err: unknown) => {
+        clearTimeout(timer)
+        reject(err)
+      },
+    )
+  })
+}
+
+async function callHttp(name: string, input: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+  if (token) headers.Authorization = `Bearer ${token}`
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS)
+  let text: string
+  let status: number
+  let ok: boolean
+  try {
+    const response = await fetch(`/api/v1/ops/${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(input ?? {}),
+      signal: controller.signal,
+      cache: 'no-store',
+      credentials: 'same-origin',
+    })
+    status = response.status
+    ok = response.ok
+    text = await response.text()
+  } catch (err) {
+    if (controller.signal.aborted) throw new ApiError('timeout', messageForCode('timeout'))
+    throw toApiError(err instanceof TypeError ? err : new TypeError(String(err)))
+  } finally {
+    clearTimeout(timer)
+  }
+  let body: unknown = undefined
+  if (text) {
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = undefined
+    }
+  }
+  if (!ok) {
+    throw isErrorBody(body) ? fromBody(body) : errorForStatus(status)
+  }
+  if (body === undefined) {
+    throw new ApiError('internal', messageForCode('internal'), undefined, 'empty or non-JSON response')
+  }
+  return body
+}
+
+/**
+ * Runs one operation of the backend. Resolves to its typed output; rejects with an `ApiError`
+ * (never anything else), so a form can show the message at `field` and keep what was typed.
+ */
+export async function call<K extends OperationName>(
+  name: K,
+  input: Operations[K]['input'],
+): Promise<Operations[K]['output']> {
+  try {
+    const tauri = tauriInternals()
+    const output = tauri
+      ? await withTimeout(tauri.invoke('op_call', { name, input: input ?? {}, token }), REQUEST_TIMEOUT_MS)
+      : await callHttp(name, input)
+    return output as Operations[K]['output']
+  } catch (raw) {
+    const err = toApiError(raw)
+    if (err.code === 'unauthenticated' && name !== 'auth_login') unauthenticatedHandler?.(name)
+    throw err
+  }
+}

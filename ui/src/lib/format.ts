@@ -1,0 +1,63 @@
+// Dates, times, totals and masks as clerks read them: Beijing time, 2026-11-28 14:05, 10000+.
+import { zh } from '../i18n/zh-CN'
+
+const TIME_ZONE = 'Asia/Shanghai'
+
+const dateParts = new Intl.DateTimeFormat('en-CA', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+})
+
+const timeParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+
+/** The China date (YYYY-MM-DD) of an instant; storage is UTC, people live in Beijing time. */
+export function chinaDate(instant: Date | string): string {
+  const date = typeof instant === 'string' ? new Date(instant) : instant
+  if (Number.isNaN(date.getTime())) return typeof instant === 'string' ? instant : ''
+  // en-CA formats as YYYY-MM-DD.
+  return dateParts.format(date)
+}
+
+/** Today in China. */
+export function chinaToday(now: Date = new Date()): string {
+  return chinaDate(now)
+}
+
+/** 2026-11-28 14:05 in Beijing time. */
+export function formatDateTime(instant: string | null | undefined): string {
+  if (!instant) return ''
+  const date = new Date(instant)
+  if (Number.isNaN(date.getTime())) return instant
+  return `${chinaDate(date)} ${timeParts.format(date)}`
+}
+
+/** 2026年11月28日, as on paper. */
+export function formatDateLong(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate)
+  if (!match) return isoDate
+  return `${match[1]}年${Number(match[2])}月${Number(match[3])}日`
+}
+
+/** The instant a China date starts, for inputs typed as UTC instants (信访日期). */
+export function chinaDateStart(isoDate: string): string {
+  return `${isoDate}T00:00:00+08:00`
+}
+
+/** A search total: "10000+" when the host stopped counting. */
+export function formatTotal(total: number, capped: boolean): string {
+  return capped ? zh.search.totalCapped : String(total)
+}
+
+/** 男 / 女 from the stored `male` / `female`. */
+export function sexName(sex: string | null | undefined): string {
+  if (sex === 'male') return zh.common.sexMale
+  if (sex === 'female') return zh.common.sexFemale
+  return ''
+}

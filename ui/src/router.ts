@@ -1,0 +1,102 @@
+// Routes, lazily loaded per screen, with the sign-in and role guard.
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import type { Role } from './api/types'
+import { ADMINS, CASE_WRITERS, EVERYONE, mayOpen } from './lib/nav'
+import { restoreSession, session } from './session'
+import { zh } from './i18n/zh-CN'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Roles that may open the route; absent = any signed-in user. */
+    roles?: readonly Role[]
+    /** Shown without signing in (only the login page). */
+    public?: boolean
+    title?: string
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./views/LoginView.vue'),
+    meta: { public: true, title: zh.login.title },
+  },
+  {
+    path: '/',
+    component: () => import('./components/AppLayout.vue'),
+    children: [
+      { path: '', name: 'home', component: () => import('./views/HomeView.vue'), meta: { roles: EVERYONE, title: zh.nav.home } },
+      {
+        path: 'matters/new',
+        name: 'matter-new',
+        component: () => import('./views/cases/MatterNewView.vue'),
+        meta: { roles: CASE_WRITERS, title: zh.nav.matterNew },
+      },
+      {
+        path: 'matters',
+        name: 'matter-search',
+        component: () => import('./views/cases/MatterSearchView.vue'),
+        meta: { roles: EVERYONE, title: zh.nav.matterSearch },
+      },
+      {
+        path: 'matters/:matterKey',
+        name: 'matter-detail',
+        component: () => import('./views/cases/MatterDetailView.vue'),
+        props: true,
+        meta: { roles: EVERYONE, title: zh.detail.title },
+      },
+      {
+        path: 'persons',
+        name: 'person-lookup',
+        component: () => import('./views/guide/PersonLookupView.vue'),
+        meta: { roles: EVERYONE, title: zh.nav.personLookup },
+      },
+      {
+        path: 'admin/users',
+        name: 'admin-users',
+        component: () => import('./views/admin/UsersView.vue'),
+        meta: { roles: ADMINS, title: zh.nav.users },
+      },
+      {
+        path: 'admin/settings',
+        name: 'admin-settings',
+        component: () => import('./views/admin/SettingsView.vue'),
+        meta: { roles: ADMINS, title: zh.nav.systemSettings },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('./views/NotFoundView.vue'),
+        meta: { title: zh.notFound.title },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  // Hash history: the built UI works from `xinfang serve`, the Tauri bundle or a plain file
+  // server alike, with no server-side fallback rules to get wrong on a county's LAN.
+  history: createWebHashHistory(),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) {
+    // A signed-in user opening the login page (e.g. with Back) goes to the desk instead.
+    if (session.me || (await restoreSession())) return { name: 'home' }
+    return true
+  }
+  if (!session.me && !(await restoreSession())) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  const role = session.me!.user.role
+  if (!mayOpen(role, to.meta.roles)) return { name: 'home', query: { denied: '1' } }
+  return true
+})
+
+router.afterEach((to) => {
+  const centre = session.me?.centre_name
+  document.title = [to.meta.title, centre, zh.app.name].filter(Boolean).join(' - ')
+})

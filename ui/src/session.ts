@@ -1,0 +1,57 @@
+// The signed-in user for the whole app, and the "sign in again" state after a session expires.
+import { computed, reactive } from 'vue'
+import type { Me, Role } from './api/types'
+import { fetchMe, hasToken, login, logout } from './api/session'
+import { clearCodeCache } from './api/codes'
+import { setUnauthenticatedHandler } from './api/transport'
+
+interface SessionState {
+  me: Me | null
+  /** True after a call answered `unauthenticated` while signed in: ask for the password in place. */
+  reauthNeeded: boolean
+}
+
+export const session = reactive<SessionState>({ me: null, reauthNeeded: false })
+
+export const currentRole = computed<Role | null>(() => session.me?.user.role ?? null)
+
+// A session that ends while a clerk is typing must not take them to the login page: the form
+// stays where it is and a dialog asks for the password (see ReauthDialog.vue).
+setUnauthenticatedHandler(() => {
+  if (session.me) session.reauthNeeded = true
+})
+
+export async function signIn(username: string, password: string): Promise<void> {
+  await login(username, password)
+  session.me = await fetchMe()
+  session.reauthNeeded = false
+}
+
+/** Signs in again as the same user after the session expired. */
+export async function reauthenticate(password: string): Promise<void> {
+  const username = session.me?.user.username
+  if (!username) throw new Error('no user to re-authenticate')
+  await login(username, password)
+  session.me = await fetchMe()
+  session.reauthNeeded = false
+}
+
+/** Restores the user after a page reload, from the token kept in sessionStorage. */
+export async function restoreSession(): Promise<boolean> {
+  if (session.me) return true
+  if (!hasToken()) return false
+  try {
+    session.me = await fetchMe()
+    return true
+  } catch {
+    // An expired token or an unreachable host: the login page explains either on the next try.
+    return false
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await logout()
+  session.me = null
+  session.reauthNeeded = false
+  clearCodeCache()
+}
