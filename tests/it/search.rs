@@ -218,3 +218,33 @@ fn a_renamed_petitioner_is_found_under_the_new_name() {
     );
     assert!(numbers(&desk.ok(&guide, "matter_search", json!({ "q": "李四" }))).is_empty());
 }
+
+#[test]
+fn statistics_count_exactly_by_channel_class_and_status() {
+    let mut desk = desk_with_matters();
+    let guide = desk.guide.clone();
+    let stats = desk.ok(&guide, "matter_stats", json!({}));
+    assert_eq!(stats["total"], 3);
+    let count = |list: &str, code: &str| {
+        stats[list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|r| r["code"] == code)
+            .map(|r| r["count"].clone())
+    };
+    assert_eq!(count("by_channel", "letter"), Some(json!(2)));
+    assert_eq!(count("by_channel", "online"), Some(json!(1)));
+    assert_eq!(
+        count("by_channel", "fax"),
+        Some(json!(0)),
+        "every channel is listed, even at zero"
+    );
+    assert_eq!(count("by_status", "registered"), Some(json!(3)));
+    let none = desk.ok(
+        &guide,
+        "matter_stats",
+        json!({ "received_from": "2027-01-01" }),
+    );
+    assert_eq!(none["total"], 0);
+}

@@ -129,6 +129,7 @@ operations! {
     matter_register(MatterInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "登记信访事项";
     matter_get(MatterGetInput) -> MatterDetail, Access::AnyUser, mutates: false, "信访事项详情及时间线";
     matter_search(SearchInput) -> SearchPage, Access::AnyUser, mutates: false, "查询信访事项";
+    matter_stats(StatsInput) -> MatterStats, Access::AnyUser, mutates: false, "登记情况统计";
     matter_link_repeat(RepeatLinkInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "确认重复信访并关联";
     matter_step_record(StepInput) -> Step, Access::Roles(HANDLERS), mutates: true, "记录办理步骤";
     attachment_add(AttachmentInput) -> Attachment, Access::Roles(CASE_WRITERS), mutates: true, "登记附件";

@@ -309,6 +309,10 @@ fn query_set(register: &Register) -> anyhow::Result<Vec<(String, serde_json::Val
             "filters only: class + status".into(),
             json!({"matter_class": "accusation", "status": "registered"}),
         ),
+        (
+            "filters only: one month".into(),
+            json!({"received_from": "2025-03-01", "received_to": "2025-03-31"}),
+        ),
         ("no hits 量子计算机".into(), json!({"q": "量子计算机"})),
     ])
 }
@@ -352,7 +356,7 @@ fn like_baseline(conn: &Connection, input: &serde_json::Value) -> anyhow::Result
     };
     let _count: i64 = conn
         .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM matters {where_clause} LIMIT 10001)"
+            "SELECT count(*) FROM (SELECT 1 FROM matters {where_clause} LIMIT 1001)"
         ))?
         .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
     let page = conn
@@ -419,8 +423,8 @@ pub fn search(sizes: &[u64]) -> anyhow::Result<()> {
             println!(
                 "  {:<40} {:>8} {:>10.2} {:>10.2} {:>7.1}×",
                 label,
-                if hits >= 10_000 {
-                    "10000+".to_owned()
+                if hits >= 1_000 {
+                    "1000+".to_owned()
                 } else {
                     hits.to_string()
                 },

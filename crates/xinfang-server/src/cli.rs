@@ -2,7 +2,7 @@
 //! with demo data, regenerate the API contracts, and benchmark.
 
 use std::{
-    io::Read,
+    io::{Read, Write},
     path::{Path, PathBuf},
     process::ExitCode,
 };
@@ -304,7 +304,12 @@ fn call(
         _ => None,
     };
     let output = ops::call(&mut register, session.as_ref(), operation, input)?;
-    println!("{}", serde_json::to_string_pretty(&output)?);
+    // A closed pipe (`| head`) is the reader's choice, not a failure of the operation.
+    let _ = writeln!(
+        std::io::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&output)?
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -37,13 +37,24 @@ pub fn register_path(dir: &Path) -> PathBuf {
 }
 
 /// Opens the register in `dir` with the wall clock (creating the directory and file).
+///
+/// An administrator's replacement code tables, if present in `<dir>/codes/`, replace the
+/// bundled ones (any file there replaces its table; the others stay bundled).
 pub fn open(dir: &Path) -> xinfang_core::Result<Register> {
     std::fs::create_dir_all(dir)?;
-    Register::open(
+    let mut register = Register::open(
         &register_path(dir),
         Box::new(SystemClock),
         Box::new(SystemIds),
-    )
+    )?;
+    let codes_dir = dir.join("codes");
+    if codes_dir.is_dir() {
+        let codes = xinfang_core::domain::codes::CodeTables::load_dir(&codes_dir).map_err(|e| {
+            xinfang_core::Error::field("invalid_code_table", "codes", e.message_zh())
+        })?;
+        register.set_codes(codes);
+    }
+    Ok(register)
 }
 
 /// What `init` needs to know.

@@ -73,10 +73,10 @@ export async function login(page: Page, username: string, password = DEMO_PASSWO
 
 /** The form item (label, control and its error message) whose label is `label`. */
 export function formItem(scope: Page | Locator, label: string): Locator {
+  // Form items are never nested in these forms, so "has a label with exactly this text" is unique.
+  const page = 'goto' in scope ? scope : scope.page()
   return scope.locator('.el-form-item').filter({
-    has: scope.locator(':scope > .el-form-item__label-wrap > .el-form-item__label, :scope > .el-form-item__label', {
-      hasText: new RegExp(`^\\s*${label}\\s*$`),
-    }),
+    has: page.locator('label.el-form-item__label', { hasText: new RegExp(`^\\s*${label}\\s*$`) }),
   })
 }
 

@@ -140,7 +140,9 @@ test('an invalid ID number and a missing required field are shown at their field
   const summaryItem = formItem(page, '概况')
   await expect(summaryItem.locator('.el-form-item__error')).toHaveText(/请填写概况/)
   await expect(page.getByTestId('form-error')).toBeVisible()
-  await expect(page.getByLabel('概况')).toBeFocused()
+  // Focus goes to the first field with a problem, top down: the ID number.
+  await expect(first.getByLabel('证件号码')).toBeFocused()
+  await expect(idItem.locator('.el-form-item__error')).toContainText('校验位')
   await screenshot(page, '06-register-errors')
 
   // With 概况 filled, the host refuses the ID number: its error lands at the ID field
@@ -307,7 +309,11 @@ test('大字模式 enlarges the text and is remembered after a reload', async ({
   const fontSize = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize))
   const before = await fontSize()
   await page.getByRole('button', { name: '设置' }).click()
-  await page.getByRole('dialog').getByLabel('大字模式').check()
+  // Keyboard only: the switch is reached and toggled like any checkbox.
+  const toggle = page.getByRole('dialog').getByRole('switch', { name: '大字模式' })
+  await toggle.focus()
+  await page.keyboard.press('Space')
+  await expect(toggle).toHaveAttribute('aria-checked', 'true')
   await expect.poll(fontSize).toBeGreaterThan(before)
   await page.keyboard.press('Escape')
   await page.reload()

@@ -154,9 +154,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   })
 }
 
-async function callHttp(name: string, input: unknown): Promise<unknown> {
+/**
+ * The token to send with `name`. Never with sign-in: the host checks any bearer token before it
+ * runs the operation, so a stale one would make signing in again fail as "unauthenticated".
+ */
+function tokenFor(name: OperationName): string | null {
+  return name === 'auth_login' ? null : token
+}
+
+async function callHttp(name: OperationName, input: unknown): Promise<unknown> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
-  if (token) headers.Authorization = `Bearer ${token}`
+  const bearer = tokenFor(name)
+  if (bearer) headers.Authorization = `Bearer ${bearer}`
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS)
   let text: string
@@ -208,7 +217,7 @@ export async function call<K extends OperationName>(
   try {
     const tauri = tauriInternals()
     const output = tauri
-      ? await withTimeout(tauri.invoke('op_call', { name, input: input ?? {}, token }), REQUEST_TIMEOUT_MS)
+      ? await withTimeout(tauri.invoke('op_call', { name, input: input ?? {}, token: tokenFor(name) }), REQUEST_TIMEOUT_MS)
       : await callHttp(name, input)
     return output as Operations[K]['output']
   } catch (raw) {

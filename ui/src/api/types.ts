@@ -60,6 +60,16 @@ export interface CodesInput {
   table: CodeTable;
 }
 
+/** One bar of a breakdown. */
+export interface CountRow {
+  /** Code. */
+  code: string;
+  /** Matters. */
+  count: number;
+  /** Chinese name. */
+  name: string;
+}
+
 /** Nothing to return. */
 export interface Done {
   /** Always true. */
@@ -309,6 +319,20 @@ export interface MatterRow {
   summary: string;
 }
 
+/** Exact counts of the register for the overview page. */
+export interface MatterStats {
+  /** By 信访形式, in code-table order. */
+  by_channel: CountRow[];
+  /** By 事项类别. */
+  by_class: CountRow[];
+  /** By status. */
+  by_status: CountRow[];
+  /** Repeat matters (重复件) in the period. */
+  repeats: number;
+  /** All matters in the period. */
+  total: number;
+}
+
 /** Where a matter stands (a local simplification of the national 信访件状态 list). */
 export type MatterStatus = "registered" | "accepted" | "not_accepted" | "no_longer_accepted" | "forwarded" | "assigned" | "answered" | "closed";
 
@@ -524,6 +548,14 @@ export interface Settings {
   legacy_id_numbers?: LegacyIdSetting;
 }
 
+/** The period to count. */
+export interface StatsInput {
+  /** 信访日期 from (inclusive). */
+  received_from?: string | null;
+  /** 信访日期 to (inclusive). */
+  received_to?: string | null;
+}
+
 /** A handling step. */
 export interface Step {
   /** Who (name). */
@@ -675,6 +707,8 @@ export interface Operations {
   matter_get: { input: MatterGetInput; output: MatterDetail };
   /** 查询信访事项 */
   matter_search: { input: SearchInput; output: SearchPage };
+  /** 登记情况统计 */
+  matter_stats: { input: StatsInput; output: MatterStats };
   /** 确认重复信访并关联 */
   matter_link_repeat: { input: RepeatLinkInput; output: Matter };
   /** 记录办理步骤 */

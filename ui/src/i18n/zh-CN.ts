@@ -223,6 +223,7 @@ export const zh = {
     dateRange: '信访日期',
     dateFrom: '开始日期',
     dateTo: '结束日期',
+    datePlaceholder: '年-月-日，可直接输入',
     channel: '信访形式',
     matterClass: '事项类别',
     status: '办理状态',
