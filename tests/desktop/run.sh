@@ -25,18 +25,36 @@ target/debug/xinfang --data "$appdata" init --admin-password desktop-admin-2026 
 target/debug/xinfang --data "$appdata" demo --cases 120 >/dev/null
 export XINFANG_MODE=host
 
-port=4444
+# Free ports for tauri-driver and the native WebKitWebDriver behind it.
+read -r port native_port < <(python3 -c 'import socket
+ports = []
+for _ in range(2):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); ports.append(s.getsockname()[1]); s.close()
+print(*ports)')
 driver_log="$out/tauri-driver.log"
-xvfb-run -a -s "-screen 0 1440x900x24" tauri-driver --port "$port" >"$driver_log" 2>&1 &
+# Its own session and process group, so cleanup ends Xvfb, the drivers and the app together.
+setsid xvfb-run -a -s "-screen 0 1440x900x24" \
+  tauri-driver --port "$port" --native-port "$native_port" >"$driver_log" 2>&1 &
 driver=$!
-cleanup() { kill "$driver" 2>/dev/null || true; wait "$driver" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  kill -TERM -- "-$driver" 2>/dev/null || true
+  wait "$driver" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
-for _ in $(seq 1 50); do
-  if python3 - "$port" <<'PY' 2>/dev/null; then break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/status", timeout=1)
+python3 - "$port" <<'PY'
+import json, sys, time, urllib.request
+deadline = time.time() + 30
+while True:
+    try:
+        status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/status", timeout=2).read())
+        if status.get("value", {}).get("ready"):
+            break
+    except Exception:
+        pass
+    if time.time() > deadline:
+        sys.exit("tauri-driver did not become ready")
+    time.sleep(0.5)
 PY
-  sleep 0.2
-done
 
-python3 tests/desktop/window_test.py --port "$port" --app "$root/target/debug/xinfang-desk" --out "$out"
+python3 tests/desktop/window_test.py --port "$port" --app "$root/target/debug/xinfang-desk" --out "$out" --ops "$root/schemas/api/operations.json"
