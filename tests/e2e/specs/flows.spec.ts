@@ -112,6 +112,17 @@ test('looking up a returning person by ID number shows their earlier matters', a
   }
   await screenshot(page, '05-person-lookup')
 
+  // From the lookup straight into a new registration for this person.
+  await results.getByRole('button', { name: '为此人登记新事项' }).click()
+  await expect(page.getByRole('heading', { name: '登记信访事项', level: 1 })).toBeVisible()
+  const first = page.getByTestId('petitioner-0')
+  await expect(first.getByLabel('证件号码')).toHaveValue(returning.idNumber)
+  await expect(first.getByLabel('姓名')).toHaveValue(returning.name)
+  await expect(first.getByTestId('person-history').getByText('重复信访')).toBeVisible()
+  await page.getByRole('button', { name: '清空表单' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '清空表单' }).click()
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: /信访人查询/ }).click()
+
   // The person registered in the letter flow is found with that new matter.
   await idField.fill('')
   await swipeIdCard(idField, NEW_PERSON.idNumber)
@@ -240,6 +251,44 @@ test('a returning petitioner read from the card can be linked as a repeat', asyn
   await expect(page.getByTestId('saved-number')).toBeVisible()
   await page.getByRole('button', { name: '查看详情' }).click()
   await expect(page.getByText(`重复件（前件 ${earlier}）`)).toBeVisible()
+})
+
+test('the registration form works from the keyboard: Enter moves on, Ctrl+Enter saves', async ({ page }) => {
+  await login(page, 'wangfang')
+  await page.keyboard.press('Alt+N')
+  await expect(page.getByRole('heading', { name: '登记信访事项', level: 1 })).toBeVisible()
+  const first = page.getByTestId('petitioner-0')
+  await expect(first.getByLabel('证件号码')).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(first.getByLabel('证件号码')).toBeFocused()
+  await page.keyboard.press('Tab')
+  await expect(first.getByLabel('姓名')).toBeFocused()
+  await page.keyboard.type('周建国')
+  // Enter skips the read-only 性别 / 出生日期 and goes to 联系电话, then 民族.
+  await page.keyboard.press('Enter')
+  await expect(first.getByLabel('联系电话')).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(first.getByLabel('民族')).toBeFocused()
+  await page.keyboard.press('Enter')
+  await page.keyboard.press('Enter')
+  await expect(first.getByLabel('现住址')).toBeFocused()
+  await page.keyboard.type('县东街5号')
+  // A select opens, moves and chooses with the keyboard.
+  await page.getByLabel('信访目的').focus()
+  await page.keyboard.press('Enter')
+  await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('Enter')
+  await expect(page.getByLabel('事项类别')).toBeVisible()
+  await page.getByLabel('概况').focus()
+  await page.keyboard.type('反映东街路灯损坏')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('尽快修复路灯')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('路灯损坏已一月有余。')
+  // No Enter so far has saved anything.
+  await expect(page.getByTestId('saved-number')).toHaveCount(0)
+  await page.keyboard.press('Control+Enter')
+  await expect(page.getByTestId('saved-number')).toHaveText(/^XF\d{4}-\d{4}-\d{6}$/)
 })
 
 test('what was typed survives a reload of the page', async ({ page }) => {

@@ -1,6 +1,6 @@
 // Typed wrappers for registering, reading, searching and handling 信访事项.
 import { call } from './transport'
-import type { Matter, MatterDetail, MatterInput, SearchInput, SearchPage, Step, StepInput } from './types'
+import type { Matter, MatterDetail, MatterInput, MatterStats, SearchInput, SearchPage, StatsInput, Step, StepInput } from './types'
 
 export function registerMatter(input: MatterInput): Promise<Matter> {
   return call('matter_register', input)
@@ -19,4 +19,9 @@ export function searchMatters(input: SearchInput): Promise<SearchPage> {
 
 export function recordStep(input: StepInput): Promise<Step> {
   return call('matter_step_record', input)
+}
+
+/** Exact counts for the desk overview (search totals stop counting at a cap). */
+export function matterStats(input: StatsInput): Promise<MatterStats> {
+  return call('matter_stats', input)
 }

@@ -50,9 +50,9 @@ export function chinaDateStart(isoDate: string): string {
   return `${isoDate}T00:00:00+08:00`
 }
 
-/** A search total: "10000+" when the host stopped counting. */
+/** A search total: "1000+" when the host stopped counting at its cap (the total is the cap). */
 export function formatTotal(total: number, capped: boolean): string {
-  return capped ? zh.search.totalCapped : String(total)
+  return capped ? zh.search.totalCapped(total) : String(total)
 }
 
 /** 男 / 女 from the stored `male` / `female`. */
@@ -60,4 +60,12 @@ export function sexName(sex: string | null | undefined): string {
   if (sex === 'male') return zh.common.sexMale
   if (sex === 'female') return zh.common.sexFemale
   return ''
+}
+
+/** An article reference from the code tables as written in Chinese: `31(6)` → 第31条第6项. */
+export function formatArticle(article: string | null | undefined): string {
+  if (!article) return ''
+  const match = /^(\d+)(?:\((\d+)\))?$/.exec(article.trim())
+  if (!match) return article
+  return match[2] ? `第${match[1]}条第${match[2]}项` : `第${match[1]}条`
 }

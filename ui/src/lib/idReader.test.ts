@@ -117,12 +117,28 @@ describe('normaliseIdNumber', () => {
 })
 
 describe('resolveEnteredIdNumber', () => {
-  it('prefers the reader burst over what the field held', () => {
+  it('prefers the reader burst when the field holds more than one number', () => {
     expect(resolveEnteredIdNumber(`320681197506151234${ID}`, ID)).toBe(ID)
   })
 
   it('uses the normalised field text when typed by hand', () => {
     expect(resolveEnteredIdNumber(' 11010519491231002x', null)).toBe(ID)
+  })
+
+  it('never trusts a burst over a whole number in the field (a slow machine splits bursts)', () => {
+    // Under load the first keys of a swipe came 75 ms apart: the "burst" is only the last 15
+    // digits, which happen to look like a legacy number. The field holds the real one.
+    const { tracker, type, wait } = setup()
+    type('110', 20)
+    wait(75)
+    type('105194912310025', 20)
+    expect(tracker.readerBurst()).toBe('105194912310025')
+    expect(resolveEnteredIdNumber('110105194912310025', tracker.readerBurst())).toBe('110105194912310025')
+  })
+
+  it('keeps what does not look like a number at all for the host to explain', () => {
+    expect(resolveEnteredIdNumber('1101', null)).toBe('1101')
+    expect(resolveEnteredIdNumber('E1234567', null)).toBe('E1234567')
   })
 })
 

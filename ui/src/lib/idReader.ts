@@ -97,10 +97,14 @@ export class WedgeTracker {
 }
 
 /**
- * The ID number to use when Enter is pressed in the field: the reader's burst when there was one
- * (it replaces whatever the field held before), otherwise the field's own text.
+ * The ID number to use when Enter is pressed in the field. When the field holds exactly one
+ * number-shaped value, that is it, however fast it was typed: a slow burst split by a busy
+ * machine must never cut a number short (the tail of an 18-digit number looks like a 15-digit
+ * one). Only when the field holds more than one number (a swipe after old or half-typed text)
+ * does the reader's burst pick the number that was just read.
  */
 export function resolveEnteredIdNumber(fieldValue: string, burst: string | null): string {
-  if (burst) return burst
-  return normaliseIdNumber(fieldValue)
+  const typed = normaliseIdNumber(fieldValue)
+  if (looksLikeIdNumber(typed) || !burst) return typed
+  return burst
 }

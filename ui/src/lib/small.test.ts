@@ -4,7 +4,7 @@ import { mayOpen, navFor, shortcutTarget } from './nav'
 import { buildCodeTree, codeName, codePath, levelLabel } from './codeTree'
 import { emptyFilters, filtersFromQuery, toSearchInput } from './searchFilters'
 import { chooseLookup } from './lookup'
-import { chinaDate, formatDateLong, formatDateTime, formatTotal, sexName } from './format'
+import { chinaDate, formatArticle, formatDateLong, formatDateTime, formatTotal, sexName } from './format'
 
 describe('navFor', () => {
   it('shows case screens to desk staff and administration to the admin only', () => {
@@ -89,8 +89,16 @@ describe('format', () => {
     expect(formatDateLong('2026-01-05')).toBe('2026年1月5日')
   })
 
+  it('writes article references the Chinese way', () => {
+    expect(formatArticle('31(6)')).toBe('第31条第6项')
+    expect(formatArticle('29')).toBe('第29条')
+    expect(formatArticle('附则')).toBe('附则')
+    expect(formatArticle(null)).toBe('')
+  })
+
   it('shows capped totals and sexes in Chinese', () => {
     expect(formatTotal(10000, true)).toBe('10000+')
+    expect(formatTotal(1000, true)).toBe('1000+')
     expect(formatTotal(57, false)).toBe('57')
     expect(sexName('female')).toBe('女')
     expect(sexName(null)).toBe('')

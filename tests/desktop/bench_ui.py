@@ -1,0 +1,95 @@
+"""UI benchmark (not a test): cold start to the first interactive screen, and resident memory
+after signing in and opening the case list of a 100k-case register, for the desktop window
+(WebKitGTK via tauri-driver) next to browser mode (xinfang serve + Chromium via chromedriver),
+measured in the same run. Run through tests/desktop/bench_ui.sh."""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from window_test import KEY_ENTER, WebDriver  # noqa: E402
+
+
+def tree_rss_mb(root_pid):
+    """Resident memory of a process and all its descendants, in MB."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,rss="], capture_output=True, text=True).stdout
+    children, rss = {}, {}
+    for line in out.split("\n"):
+        parts = line.split()
+        if len(parts) == 3:
+            pid, ppid, kb = map(int, parts)
+            children.setdefault(ppid, []).append(pid)
+            rss[pid] = kb
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / 1024
+
+
+def pid_of(pattern):
+    out = subprocess.run(["pgrep", "-n", "-f", pattern], capture_output=True, text=True).stdout.strip()
+    return int(out) if out else None
+
+
+def measure(wd, open_url=None):
+    started = time.time()
+    if open_url:
+        wd.s("POST", "/url", {"url": open_url})
+    wd.find("input[name=username]", timeout=60)
+    interactive = time.time() - started
+    wd.type("input[name=username]", "wangfang")
+    wd.type("input[name=password]", "demo-pass-2026" + KEY_ENTER)
+    wd.wait_text("王芳")
+    wd.js("location.hash = '#/matters'")
+    wd.wait_text("共 ", timeout=60)
+    time.sleep(1.0)
+    return interactive
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tauri-port", type=int, required=True)
+    p.add_argument("--chrome-port", type=int, required=True)
+    p.add_argument("--app", required=True)
+    p.add_argument("--server-url", required=True)
+    p.add_argument("--server-pid", type=int, required=True)
+    a = p.parse_args()
+
+    t0 = time.time()
+    wd = WebDriver(a.tauri_port, a.app)
+    session = time.time() - t0
+    interactive = measure(wd) + session
+    app_pid = pid_of(os.path.basename(a.app))
+    desktop_rss = tree_rss_mb(app_pid) if app_pid else float("nan")
+    wd.quit()
+
+    t0 = time.time()
+    caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        "binary": "/usr/bin/chromium",
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1440,900"]}}}}
+    bd = WebDriver.__new__(WebDriver)
+    bd.base = f"http://127.0.0.1:{a.chrome_port}"
+    bd.session = bd._req("POST", "/session", caps)["sessionId"]
+    session = time.time() - t0
+    browser_interactive = measure(bd, a.server_url) + session
+    chrome_pid = pid_of("chromium.*--headless")
+    browser_rss = (tree_rss_mb(chrome_pid) if chrome_pid else float("nan")) + tree_rss_mb(a.server_pid)
+    bd.quit()
+
+    print("UI benchmark — 100 000-case register, sign in, open the case list")
+    print(f"  desktop window (WebKitGTK):      cold start → interactive {interactive:5.2f} s, "
+          f"resident memory (app + WebKit processes) {desktop_rss:6.0f} MB")
+    print(f"  browser mode (server + Chromium): cold start → interactive {browser_interactive:5.2f} s, "
+          f"resident memory (server + browser) {browser_rss:6.0f} MB")
+    print("  targets: desktop under 1.5 s to interactive and under 200 MB resident")
+
+
+if __name__ == "__main__":
+    main()
