@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use xinfang_core::{ApiError, Register, auth, ops};
+use xinfang_core::{ApiError, Register, ops};
 
 use crate::config::{Dirs, Mode, ShellConfig};
 
@@ -66,13 +66,8 @@ impl DeskState {
                 let register = register.clone();
                 drop(backend);
                 let mut register = lock(&register);
-                let session = match token.as_deref() {
-                    Some(token) => {
-                        Some(auth::session_for_token(&register, token).map_err(|e| e.to_api())?)
-                    }
-                    None => None,
-                };
-                ops::call(&mut register, session.as_ref(), name, input).map_err(|e| e.to_api())
+                ops::call_with_token(&mut register, token.as_deref(), name, input)
+                    .map_err(|e| e.to_api())
             }
             Backend::Desk(url) => {
                 let url = url.clone();

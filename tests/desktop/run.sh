@@ -57,4 +57,12 @@ while True:
     time.sleep(0.5)
 PY
 
-python3 tests/desktop/window_test.py --port "$port" --app "$root/target/debug/xinfang-desk" --out "$out" --ops "$root/schemas/api/operations.json"
+# The app's own stderr goes to a log a failing run can be diagnosed from.
+cat >"$work/app.sh" <<APP
+#!/bin/sh
+exec "$root/target/debug/xinfang-desk" "\$@" 2>>"$out/app.log"
+APP
+chmod +x "$work/app.sh"
+: >"$out/app.log"
+
+python3 tests/desktop/window_test.py --port "$port" --app "$work/app.sh" --out "$out" --ops "$root/schemas/api/operations.json"

@@ -4,6 +4,7 @@ Plain urllib keeps the test free of extra packages; every step asserts on what t
 
 import argparse
 import base64
+import http.client
 import json
 import sys
 import time
@@ -17,17 +18,34 @@ class WebDriver:
     def __init__(self, port, app):
         self.base = f"http://127.0.0.1:{port}"
         caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app}}}}
-        self.session = self._req("POST", "/session", caps)["sessionId"]
+        # The first session after the driver starts is sometimes dropped while WebKitWebDriver
+        # is still settling; one retry is enough.
+        for attempt in range(3):
+            try:
+                self.session = self._req("POST", "/session", caps)["sessionId"]
+                break
+            except (AssertionError, OSError):
+                if attempt == 2:
+                    raise
+                time.sleep(2)
 
     def _req(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                return json.loads(resp.read() or b"{}").get("value", {})
-        except urllib.error.HTTPError as err:
-            raise AssertionError(f"{method} {path}: {err.code} {err.read()[:500]!r}") from None
+        # tauri-driver forwards over a pooled connection to WebKitWebDriver, which sometimes
+        # closes it just as it is reused; the request then never reached the browser (hyper's
+        # "SendRequest" error) and is safe to send again.
+        for attempt in range(4):
+            try:
+                with urllib.request.urlopen(req, timeout=60) as resp:
+                    return json.loads(resp.read() or b"{}").get("value", {})
+            except urllib.error.HTTPError as err:
+                raise AssertionError(f"{method} {path}: {err.code} {err.read()[:500]!r}") from None
+            except (ConnectionResetError, http.client.RemoteDisconnected):
+                if attempt == 3:
+                    raise
+                time.sleep(0.5)
 
     def s(self, method, path, body=None):
         return self._req(method, f"/session/{self.session}{path}", body)
@@ -116,10 +134,19 @@ def main():
         print("ok - every operation of the core answers through the webview's IPC")
 
         summary = "反映供暖温度不达标问题（桌面端测试）"
-        fill_new_matter(wd, summary)
+        number = fill_new_matter(wd, summary)
         wd.screenshot(f"{args.out}/03-registered.png")
         passed += 1
-        print("ok - registered a letter matter in the real window")
+        print(f"ok - registered a letter matter in the real window: {number}")
+
+        view = wd.js("return [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === '查看详情')")
+        assert view, "the saved screen offers 查看详情"
+        click_when_ready(wd, _id(view))
+        wd.wait_text("王芳（引导员）")
+        wd.wait_text(summary)
+        wd.screenshot(f"{args.out}/04-detail.png")
+        passed += 1
+        print("ok - the case detail in the window shows the matter and its timeline actor")
     except AssertionError as err:
         failed += 1
         print(f"not ok - {err}")
@@ -155,8 +182,87 @@ def check_every_operation_reachable(wd, ops_path):
     assert set(result) == set(names), "every listed operation was tried"
 
 
+BY_LABEL = """
+    const [text, scopeCss] = arguments;
+    const scope = scopeCss ? document.querySelector(scopeCss) : document;
+    const label = [...scope.querySelectorAll('label')].find((l) => l.textContent.trim() === text);
+    if (!label) return null;
+    return (label.htmlFor && document.getElementById(label.htmlFor))
+      || label.closest('.el-form-item').querySelector('input, textarea');
+"""
+
+
+def by_label(wd, text, scope=None, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        found = wd.js(BY_LABEL, text, scope)
+        if found:
+            return _id(found)
+        if time.time() > deadline:
+            raise AssertionError(f"no field labelled {text!r}")
+        time.sleep(0.2)
+
+
+def keys(wd, element, text):
+    wd.s("POST", f"/element/{element}/value", {"text": text})
+
+
 def fill_new_matter(wd, summary):
-    raise AssertionError("new-matter form driver not written yet")
+    wd.js("location.hash = '#/matters/new'")
+    wd.wait_text("登记信访事项")
+    first = "[data-testid=petitioner-0]"
+    # The card reader types the number and Enter: the person is looked up, nothing is saved.
+    keys(wd, by_label(wd, "证件号码", first), "11010519491231002X" + KEY_ENTER)
+    deadline = time.time() + 15
+    while wd.js("return arguments[0].value", {ELEMENT_KEY: by_label(wd, "性别", first)}) != "女":
+        if time.time() > deadline:
+            raise AssertionError("the ID number did not fill 性别")
+        time.sleep(0.2)
+    keys(wd, by_label(wd, "姓名", first), "赵桂兰")
+    keys(wd, by_label(wd, "联系电话", first), "13912345678")
+    keys(wd, by_label(wd, "现住址", first), "县城关镇东街12号")
+    # Element Plus draws the select over a read-only input; the visible wrapper takes the click.
+    wrapper = wd.js(
+        "return arguments[0].closest('.el-select').querySelector('.el-select__wrapper')",
+        {ELEMENT_KEY: by_label(wd, "信访目的")},
+    )
+    wd.s("POST", f"/element/{_id(wrapper)}/click", {})
+    option = wd.js("""
+        return [...document.querySelectorAll('.el-select-dropdown__item')]
+          .find((o) => o.offsetParent !== null && o.textContent.trim() === arguments[0]);
+    """, "求决")
+    assert option, "the 信访目的 list opened with 求决 in it"
+    click_when_ready(wd, _id(option))
+    keys(wd, by_label(wd, "概况"), summary)
+    keys(wd, by_label(wd, "诉求"), "要求供暖温度达到18摄氏度以上")
+    facts = by_label(wd, "事实和理由")
+    keys(wd, facts, "入冬以来室内温度长期低于十四度，多次向供热公司反映未果。")
+    # Ctrl+Enter saves from anywhere in the form (NULL releases the modifier).
+    keys(wd, facts, "\ue009" + KEY_ENTER + "\ue000")
+    deadline = time.time() + 20
+    while True:
+        number = wd.js("const n = document.querySelector('[data-testid=saved-number]'); return n && n.textContent.trim()")
+        if number and number.startswith("XF0001-2026-"):
+            return number
+        if time.time() > deadline:
+            raise AssertionError(f"no case number after saving; page shows:\n{wd.text()[:1500]}")
+        time.sleep(0.25)
+
+
+ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
+
+
+def click_when_ready(wd, element, timeout=5):
+    """Clicks once the element can take it: a dropdown fades in before its items are clickable."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            wd.s("POST", f"/element/{element}/click", {})
+            return
+        except AssertionError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -391,3 +391,27 @@ fn settings_change_how_legacy_id_numbers_are_treated() {
         .to_api();
     assert_eq!(api.code, "invalid_id_number");
 }
+
+#[test]
+fn a_returning_persons_name_is_kept_but_new_contact_details_are_taken() {
+    let mut desk = TestDesk::new();
+    let guide = desk.guide.clone();
+    let id = id_number("330106", "19651203", 57);
+    desk.ok(
+        &guide,
+        "matter_register",
+        letter("周建国", &id, "反映征地补偿款未到位"),
+    );
+    let mut again = letter("周建图", &id, "再次反映");
+    again["petitioners"][0]["person"]["phone"] = json!("13900001111");
+    desk.ok(&guide, "matter_register", again);
+    let found = desk.ok(&guide, "person_lookup", json!({ "id_number": id }));
+    assert_eq!(
+        found[0]["person"]["name"], "周建国",
+        "a mistyped name does not rename the person"
+    );
+    assert_eq!(
+        found[0]["person"]["phone"], "13900001111",
+        "a new phone number is taken"
+    );
+}

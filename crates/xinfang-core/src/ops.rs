@@ -167,6 +167,24 @@ pub fn call(
     (op.run)(register, session, input)
 }
 
+/// Like `call`, but resolves a bearer token first; what the HTTP and Tauri adapters use.
+///
+/// A public operation (signing in) ignores the token: a stale token left in a desk's storage
+/// must not stop its user from signing in again.
+pub fn call_with_token(
+    register: &mut Register,
+    token: Option<&str>,
+    name: &str,
+    input: serde_json::Value,
+) -> Result<serde_json::Value> {
+    let public = find(name).is_some_and(|op| op.access == Access::Public);
+    let session = match token {
+        Some(token) if !public => Some(crate::auth::session_for_token(register, token)?),
+        _ => None,
+    };
+    call(register, session.as_ref(), name, input)
+}
+
 /// Whether `role` may run `op`.
 pub fn allowed(op: &Operation, role: Role) -> bool {
     match op.access {

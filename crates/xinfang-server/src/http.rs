@@ -19,7 +19,7 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::{Value, json};
-use xinfang_core::{ApiError, Error, Register, auth, ops};
+use xinfang_core::{ApiError, Error, Register, ops};
 
 /// Largest request body accepted; far above any real form, far below harm.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -142,11 +142,7 @@ async fn call_op(
             .register
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        let session = match token.as_deref() {
-            Some(token) => Some(auth::session_for_token(&register, token)?),
-            None => None,
-        };
-        ops::call(&mut register, session.as_ref(), &name, input)
+        ops::call_with_token(&mut register, token.as_deref(), &name, input)
     })
     .await;
     match result {

@@ -3,7 +3,9 @@ import { zh } from '../i18n/zh-CN'
 
 const TIME_ZONE = 'Asia/Shanghai'
 
-const dateParts = new Intl.DateTimeFormat('en-CA', {
+// The parts are assembled by hand: locales differ between engines (WebKitGTK's ICU formats
+// en-CA as 11/28/2026, Chromium as 2026-11-28), and a date sent to the host must be YYYY-MM-DD.
+const dateParts = new Intl.DateTimeFormat('en-US', {
   timeZone: TIME_ZONE,
   year: 'numeric',
   month: '2-digit',
@@ -21,8 +23,9 @@ const timeParts = new Intl.DateTimeFormat('en-GB', {
 export function chinaDate(instant: Date | string): string {
   const date = typeof instant === 'string' ? new Date(instant) : instant
   if (Number.isNaN(date.getTime())) return typeof instant === 'string' ? instant : ''
-  // en-CA formats as YYYY-MM-DD.
-  return dateParts.format(date)
+  const parts = dateParts.formatToParts(date)
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${part('year')}-${part('month')}-${part('day')}`
 }
 
 /** Today in China. */
@@ -35,7 +38,9 @@ export function formatDateTime(instant: string | null | undefined): string {
   if (!instant) return ''
   const date = new Date(instant)
   if (Number.isNaN(date.getTime())) return instant
-  return `${chinaDate(date)} ${timeParts.format(date)}`
+  const parts = timeParts.formatToParts(date)
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${chinaDate(date)} ${part('hour').padStart(2, '0')}:${part('minute')}`
 }
 
 /** 2026年11月28日, as on paper. */

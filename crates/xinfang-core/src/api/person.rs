@@ -195,12 +195,15 @@ pub fn register_or_update_person(w: &mut Writer<'_>, mut record: PersonRecord) -
     Ok(id)
 }
 
-/// New values win; fields the clerk left blank keep what was stored.
+/// Contact details typed now win (people move and change numbers); fields left blank keep what
+/// was stored. The name stays as registered: the ID number says who this is, and a name typed
+/// differently at a busy desk is far more often a slip than a change of name, which is made
+/// deliberately with `person_update`.
 fn merge_person(stored: PersonRecord, new: PersonRecord) -> PersonRecord {
     PersonRecord {
         person_id: stored.person_id,
-        name: new.name,
-        id_type: new.id_type,
+        name: stored.name,
+        id_type: stored.id_type,
         id_number: new.id_number.or(stored.id_number),
         sex: new.sex.or(stored.sex),
         birth_date: new.birth_date.or(stored.birth_date),

@@ -142,3 +142,16 @@ fn every_operation_is_reachable_over_http() {
         assert!(status < 500, "{} answered {status}: {body}", op.name);
     }
 }
+
+#[test]
+fn signing_in_works_even_with_a_stale_token_left_in_the_desk() {
+    let dir = initialised(0);
+    let server = Server::start(dir.path());
+    let (status, body) = server.call(
+        "auth_login",
+        Some("token-from-yesterday"),
+        &json!({"username": "admin", "password": ADMIN_PASSWORD}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body["token"].is_string());
+}
