@@ -21,9 +21,7 @@ cargo build -q -p xinfang-desk -p xinfang-server
 work="$(mktemp -d)"
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 appdata="$XDG_DATA_HOME/cn.gov.xinfang.desk"
-target/debug/xinfang --data "$appdata" init --admin-password desktop-admin-2026 >/dev/null
-target/debug/xinfang --data "$appdata" demo --cases 120 >/dev/null
-export XINFANG_MODE=host
+unset XINFANG_MODE XINFANG_HOST_URL
 
 # Free ports for tauri-driver and the native WebKitWebDriver behind it.
 read -r port native_port < <(python3 -c 'import socket
@@ -65,4 +63,10 @@ APP
 chmod +x "$work/app.sh"
 : >"$out/app.log"
 
-python3 tests/desktop/window_test.py --port "$port" --app "$work/app.sh" --out "$out" --ops "$root/schemas/api/operations.json"
+# First start: the window asks host or desk, creates the register and its administrator.
+python3 tests/desktop/window_test.py --phase setup --port "$port" --app "$work/app.sh" --out "$out" \
+  --ops "$root/schemas/api/operations.json"
+# The register the window created gets demo staff and matters, then the desk work is driven.
+target/debug/xinfang --data "$appdata" demo --cases 120 >/dev/null
+python3 tests/desktop/window_test.py --phase main --port "$port" --app "$work/app.sh" --out "$out" \
+  --ops "$root/schemas/api/operations.json"

@@ -3,6 +3,7 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import type { Role } from './api/types'
 import { ADMINS, CASE_WRITERS, EVERYONE, mayOpen } from './lib/nav'
 import { restoreSession, session } from './session'
+import { shellConfigured } from './lib/shell'
 import { zh } from './i18n/zh-CN'
 
 declare module 'vue-router' {
@@ -16,6 +17,12 @@ declare module 'vue-router' {
 }
 
 const routes: RouteRecordRaw[] = [
+  {
+    path: '/setup',
+    name: 'setup',
+    component: () => import('./views/setup/SetupView.vue'),
+    meta: { public: true, title: zh.setup.title },
+  },
   {
     path: '/login',
     name: 'login',
@@ -83,6 +90,10 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  // The desktop app's first start: choose host or desk before anything else.
+  const ready = await shellConfigured()
+  if (!ready) return to.name === 'setup' ? true : { name: 'setup' }
+  if (to.name === 'setup') return { name: 'login' }
   if (to.meta.public) {
     // A signed-in user opening the login page (e.g. with Back) goes to the desk instead.
     if (session.me || (await restoreSession())) return { name: 'home' }

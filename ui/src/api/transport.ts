@@ -226,3 +226,44 @@ export async function call<K extends OperationName>(
     throw err
   }
 }
+
+/** The desktop shell's own state (not an operation of the register). */
+export interface ShellStatus {
+  mode: 'host' | 'desk' | null
+  initialised: boolean
+  host_url: string | null
+  data_dir: string
+  error: ApiErrorBody | null
+}
+
+/** The first-start choice sent to the desktop shell. */
+export interface ShellSetup {
+  mode: 'host' | 'desk'
+  host_url?: string
+  centre_code?: string
+  centre_name?: string
+  admin_password?: string
+  serve_lan?: string
+}
+
+/** Inside the desktop app: which mode it runs in and whether the register exists. Null in a browser. */
+export async function shellStatus(): Promise<ShellStatus | null> {
+  const tauri = tauriInternals()
+  if (!tauri) return null
+  try {
+    return (await tauri.invoke('app_status')) as ShellStatus
+  } catch (raw) {
+    throw toApiError(raw)
+  }
+}
+
+/** Inside the desktop app: saves the first-start choice (and creates the register on a host). */
+export async function shellSetup(input: ShellSetup): Promise<ShellStatus> {
+  const tauri = tauriInternals()
+  if (!tauri) throw new ApiError('not_desktop', messageForCode('internal'))
+  try {
+    return (await tauri.invoke('app_setup', { input })) as ShellStatus
+  } catch (raw) {
+    throw toApiError(raw)
+  }
+}
