@@ -7,7 +7,7 @@ use xinfang_core::{
     clock::{FixedClock, SeededIds},
     db,
 };
-use xinfang_tests::{TestDesk, id_number, letter, test_now};
+use xinfang_tests::test_now;
 
 fn user_version(conn: &Connection) -> u32 {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))
@@ -38,62 +38,50 @@ fn an_empty_file_is_migrated_to_the_latest_schema_with_the_pragmas_set() {
 
 #[test]
 fn an_older_register_is_upgraded_with_its_data_and_becomes_searchable() {
-    let desk = TestDesk::new();
-    let path = desk.path();
-    drop(desk.register);
-    // Build a version-1 register by hand: schema 0001 only, one matter in it.
-    let old = desk.dir.path().join("old.db");
-    std::fs::copy(&path, &old).ok();
-    let _ = std::fs::remove_file(&old);
+    let dir = tempfile::tempdir().expect("dir");
+    let old = dir.path().join("old.db");
     {
+        // A register as the first release left it: schema 0001 only, with one matter in it,
+        // written the way that release wrote rows.
         let mut conn = Connection::open(&old).expect("open");
         db::configure(&conn).expect("configure");
         db::migrate_to(&mut conn, 1).expect("v1");
         assert_eq!(user_version(&conn), 1);
+        conn.execute_batch(
+            "INSERT INTO matters (id, number, channel, purpose, matter_class, request,
+               facts_reasons, summary, received_at, received_date, registered_at, is_repeat,
+               is_first_petition, litigation, anonymous, notice_exempt, is_joint, status,
+               registering_unit, registered_by, petitioner_names, updated_at)
+             VALUES ('m-1', 'XF0009-2025-000001', 'letter', 'demand', 'appeal_demand',
+               '要求补偿', '旧城改造补偿过低', '反映旧城改造补偿问题', '2025-03-01T02:00:00.000Z',
+               '2025-03-01', '2025-03-01T02:00:00.000Z', 0, 1, 0, 0, 0, 0, 'registered',
+               '旧版接待中心', 'system', '欧阳建华', '2025-03-01T02:00:00.000Z');",
+        )
+        .expect("v1 row");
     }
     let clock = FixedClock::new(test_now());
-    {
-        // Write through a v1-only register: the search tables do not exist yet, so write the
-        // matter without indexing, as the old binary did.
-        let mut conn = Connection::open(&old).expect("open");
-        db::configure(&conn).expect("configure");
-        let mut register = Register::from_connection(
-            std::mem::replace(&mut conn, Connection::open_in_memory().expect("mem")),
-            Box::new(clock.clone()),
-            Box::new(SeededIds::new(3, 1)),
-        )
-        .expect("register");
-        register
-            .init_centre("XF0009", "旧版接待中心")
-            .expect("init");
-        let settings = xinfang_core::api::Settings::default();
-        let input: xinfang_core::api::MatterInput = serde_json::from_value(letter(
-            "欧阳建华",
-            &id_number("330106", "19550505", 8),
-            "反映旧城改造补偿问题",
-        ))
-        .expect("input");
-        register
-            .write_unindexed("system", |w| {
-                let id = w.next_id();
-                xinfang_core::api::register_matter_in(w, &settings, test_now(), id, input)
-            })
-            .expect("write v1 matter");
-    }
     let register =
         Register::open(&old, Box::new(clock), Box::new(SeededIds::new(4, 2))).expect("upgrade");
     assert_eq!(user_version(register.conn()), db::supported_version());
-    let hits: i64 = register
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM matter_bigram WHERE matter_bigram MATCH '\"欧阳\"'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("search");
+    let conn = register.conn();
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
     assert_eq!(
-        hits, 1,
+        count("SELECT count(*) FROM matters"),
+        1,
+        "the old row is intact"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM matter_bigram WHERE matter_bigram MATCH '\"欧阳\"'"),
+        1,
         "the upgrade indexes matters that were registered before search existed"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM matter_trigram WHERE matter_trigram MATCH '\"旧城改造\"'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT matters FROM matter_days WHERE received_date = '2025-03-01'"),
+        1
     );
 }
 

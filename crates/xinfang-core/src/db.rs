@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_search",
         include_str!("../../../schemas/desk/0002_search.sql"),
     ),
+    (
+        "0003_matter_days",
+        include_str!("../../../schemas/desk/0003_matter_days.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

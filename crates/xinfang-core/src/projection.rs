@@ -25,6 +25,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("handling_steps", "id"),
     ("attachments", "id"),
     ("case_counters", "centre_code, year"),
+    ("matter_days", "received_date"),
 ];
 
 /// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
@@ -258,6 +259,14 @@ fn insert_matter(conn: &Connection, event: &Event, matter: &MatterRecord, at: &s
         event.actor,
         primary,
     ])?;
+    let rid = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO matter_days (received_date, first_rid, last_rid, matters)
+         VALUES (?1, ?2, ?2, 1)
+         ON CONFLICT (received_date) DO UPDATE SET first_rid = min(first_rid, excluded.first_rid),
+           last_rid = max(last_rid, excluded.last_rid), matters = matters + 1",
+    )?
+    .execute(params![china_date(matter.received_at).to_string(), rid])?;
     let mut insert_person = conn.prepare_cached(
         "INSERT INTO matter_persons (matter_id, person_id, is_primary, position)
          VALUES (?1, ?2, ?3, ?4)",

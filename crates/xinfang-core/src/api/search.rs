@@ -129,7 +129,18 @@ pub fn matter_search(
         text.push(' ');
         text.push_str(&unit);
     }
-    let query = parse_query(&text);
+    // A case number typed whole is an exact lookup; its trigrams (XF0, 000, 202…) occur in every
+    // row and would make the index intersect its longest lists.
+    let typed = text.trim().to_owned();
+    let exact_number = (input.unit.is_none()
+        && !typed.contains(' ')
+        && crate::register::parse_case_number(&typed).is_some())
+    .then_some(typed);
+    let query = if exact_number.is_some() {
+        Default::default()
+    } else {
+        parse_query(&text)
+    };
 
     // Build FROM and WHERE: the text index that is most selective drives, filters follow.
     let mut from = String::from("matters m");
@@ -173,6 +184,47 @@ pub fn matter_search(
     } else {
         "t.rowid"
     };
+    if let Some(number) = exact_number {
+        push(
+            "m.number = ?",
+            Value::Text(number),
+            &mut params,
+            &mut conditions,
+        );
+    }
+    if input.received_from.is_some() || input.received_to.is_some() {
+        // The row-number window of the date range: both the primary key and FTS5 seek to it.
+        let window: (Option<i64>, Option<i64>) = register.conn().query_row(
+            "SELECT min(first_rid), max(last_rid) FROM matter_days
+             WHERE received_date BETWEEN ?1 AND ?2",
+            rusqlite::params![
+                input
+                    .received_from
+                    .map_or_else(|| "0000-00-00".to_owned(), |d| d.to_string()),
+                input
+                    .received_to
+                    .map_or_else(|| "9999-99-99".to_owned(), |d| d.to_string()),
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (lo, hi) = match window {
+            (Some(lo), Some(hi)) => (lo, hi),
+            // Nothing was received in the range: an empty window.
+            _ => (1, 0),
+        };
+        push(
+            &format!("{order_col} >= ?"),
+            Value::Integer(lo),
+            &mut params,
+            &mut conditions,
+        );
+        push(
+            &format!("{order_col} <= ?"),
+            Value::Integer(hi),
+            &mut params,
+            &mut conditions,
+        );
+    }
     if let Some(d) = input.received_from {
         push(
             "m.received_date >= ?",
