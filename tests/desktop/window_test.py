@@ -188,6 +188,14 @@ def first_start(wd, out):
     wd.type("input[name=username]", "admin")
     wd.type("input[name=password]", "desktop-admin-2026" + KEY_ENTER)
     wd.wait_text("用户管理", timeout=20)
+    # The administrator can come back to the choice later from 设置.
+    wd.js("location.hash = '#/setup?change=1'")
+    wd.wait_text("更改本机用途")
+    wd.wait_text("更改后需要重新登录")
+    cancel = wd.js("return [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === '取消')")
+    assert cancel, "the change screen can be left without changing anything"
+    click_when_ready(wd, _id(cancel))
+    wd.wait_text("用户管理")
 
 
 def check_every_operation_reachable(wd, ops_path):

@@ -93,7 +93,11 @@ router.beforeEach(async (to) => {
   // The desktop app's first start: choose host or desk before anything else.
   const ready = await shellConfigured()
   if (!ready) return to.name === 'setup' ? true : { name: 'setup' }
-  if (to.name === 'setup') return { name: 'login' }
+  if (to.name === 'setup') {
+    // Changing the mode later is an administrator's decision, made while signed in.
+    const admin = (session.me || (await restoreSession())) && session.me?.user.role === 'admin'
+    return to.query.change === '1' && admin ? true : { name: 'login' }
+  }
   if (to.meta.public) {
     // A signed-in user opening the login page (e.g. with Back) goes to the desk instead.
     if (session.me || (await restoreSession())) return { name: 'home' }

@@ -85,6 +85,9 @@ export const zh = {
     hostUrlInvalid: '请填写主机地址，例如 http://192.168.1.10:8686',
     dataDir: (dir: string) => `登记簿将保存在：${dir}`,
     submit: '完成设置',
+    changeTitle: '更改本机用途',
+    changeSubtitle: '更改后需要重新登录。改为接待终端不会删除本机已有的登记簿。',
+    cancel: '取消',
     hostReady: '登记簿已创建。请使用管理员账号 admin 和刚才设置的密码登录。',
   },
 
@@ -357,6 +360,10 @@ export const zh = {
 
   settings: {
     title: '设置',
+    machine: '本机用途',
+    machineMode: (mode: 'host' | 'desk') =>
+      mode === 'host' ? '本机是接待中心主机，登记簿保存在本机。' : '本机是接待终端，使用中心主机上的登记簿。',
+    changeMachineMode: '更改本机用途…',
     display: '显示',
     largeText: '大字模式',
     largeTextHint: '放大全部文字和输入框，本机记住此设置',
