@@ -15,9 +15,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// What kind of day a date is for office purposes.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     /// An ordinary working day (Monday to Friday, not a holiday).
@@ -175,7 +173,9 @@ pub enum CalendarError {
         date: NaiveDate,
     },
     /// The national table lists an ordinary work or rest day.
-    #[error("date {date} has kind {kind:?}; the national table lists only holidays and makeup days")]
+    #[error(
+        "date {date} has kind {kind:?}; the national table lists only holidays and makeup days"
+    )]
     KindNotAllowed {
         /// The offending date.
         date: NaiveDate,
@@ -489,7 +489,11 @@ mod tests {
     fn bundled_files_hold_the_published_number_of_days() {
         let counts = |text: &str| {
             let year = CalendarYear::from_json(text).expect("bundled file parses");
-            let holidays = year.days.iter().filter(|d| d.kind == DayKind::Holiday).count();
+            let holidays = year
+                .days
+                .iter()
+                .filter(|d| d.kind == DayKind::Holiday)
+                .count();
             (holidays, year.days.len() - holidays)
         };
         // 2025: 1 + 8 + 3 + 5 + 3 + 8 days off; make-up days 1/26, 2/8, 4/27, 9/28, 10/11.
@@ -515,7 +519,9 @@ mod tests {
         assert_eq!(calendar.kind(d("2026-09-20")), DayKind::MakeupWorkday);
         assert_eq!(calendar.kind(d("2026-10-07")), DayKind::Holiday);
         assert_eq!(
-            calendar.entry(d("2026-02-15")).and_then(|e| e.name.as_deref()),
+            calendar
+                .entry(d("2026-02-15"))
+                .and_then(|e| e.name.as_deref()),
             Some("春节")
         );
     }
@@ -528,7 +534,11 @@ mod tests {
         let mut date = d("2025-01-01");
         let mut run = 0;
         while date <= d("2026-12-31") {
-            run = if calendar.is_working_day(date) { run + 1 } else { 0 };
+            run = if calendar.is_working_day(date) {
+                run + 1
+            } else {
+                0
+            };
             assert!(run <= 6, "seven working days in a row ending {date}");
             date = date.succ_opt().expect("date in range");
         }
@@ -611,7 +621,10 @@ mod tests {
         );
         let mut year = sample_2027();
         year.days.clear();
-        assert_eq!(year.validate(), Err(CalendarError::EmptyYear { year: 2027 }));
+        assert_eq!(
+            year.validate(),
+            Err(CalendarError::EmptyYear { year: 2027 })
+        );
     }
 
     #[test]
@@ -670,11 +683,18 @@ mod tests {
         calendar.import_year(sample_2027()).expect("valid year");
         let mut changed = sample_2027();
         changed.days.pop();
-        let err = calendar.replace_year(changed.clone()).expect_err("same version");
-        assert!(matches!(err, CalendarError::VersionUnchanged { year: 2027, .. }));
+        let err = calendar
+            .replace_year(changed.clone())
+            .expect_err("same version");
+        assert!(matches!(
+            err,
+            CalendarError::VersionUnchanged { year: 2027, .. }
+        ));
 
         changed.version = "test/2027-01-01".to_string();
-        let old = calendar.replace_year(changed).expect("new version accepted");
+        let old = calendar
+            .replace_year(changed)
+            .expect("new version accepted");
         assert_eq!(old.map(|y| y.version), Some("test/2026-11-01".to_string()));
         // The day dropped from the corrected file is an ordinary Sunday again.
         assert_eq!(calendar.kind(d("2027-01-03")), DayKind::Restday);
@@ -758,8 +778,8 @@ mod tests {
 
     #[test]
     fn day_kinds_serialise_in_snake_case() {
-        let json = serde_json::to_string(&day("2026-01-04", DayKind::MakeupWorkday))
-            .expect("serialise");
+        let json =
+            serde_json::to_string(&day("2026-01-04", DayKind::MakeupWorkday)).expect("serialise");
         assert_eq!(json, r#"{"date":"2026-01-04","kind":"makeup_workday"}"#);
         let back: CalendarDay = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back.kind, DayKind::MakeupWorkday);
@@ -790,7 +810,10 @@ mod tests {
         ];
         for error in errors {
             let text = error.message_zh();
-            assert!(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{text}");
+            assert!(
+                text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{text}"
+            );
         }
     }
 }
