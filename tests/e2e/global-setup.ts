@@ -106,6 +106,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.XINFANG_BASE_URL = base
   process.env.XINFANG_ADMIN_PASSWORD = ADMIN_PASSWORD
   process.env.XINFANG_RETURNING = JSON.stringify(returning)
+  // For tests that run a server of their own on the same register (the connection-loss flow).
+  process.env.XINFANG_E2E_BIN = bin
+  process.env.XINFANG_E2E_DATA = dataDir
+  process.env.XINFANG_E2E_UI = uiDir
 
   return async () => {
     await new Promise<void>((resolve) => {

@@ -206,6 +206,35 @@ async function callHttp(name: OperationName, input: unknown): Promise<unknown> {
   return body
 }
 
+/** Codes that mean the host could not be reached at all (as opposed to refusing a request). */
+export const CONNECTION_CODES: readonly string[] = ['unreachable', 'timeout']
+
+type ConnectionListener = (reachable: boolean) => void
+const connectionListeners = new Set<ConnectionListener>()
+
+/** Hears whether the last call reached the host; the connection banner listens. */
+export function onConnectionChange(listener: ConnectionListener): () => void {
+  connectionListeners.add(listener)
+  return () => connectionListeners.delete(listener)
+}
+
+function reportConnection(reachable: boolean): void {
+  for (const listener of connectionListeners) listener(reachable)
+}
+
+/**
+ * Asks the host whether it is there without signing in or changing anything: an empty sign-in is
+ * refused by the host's own validation, and any answer from the host means it is reachable.
+ */
+export async function probeHost(): Promise<boolean> {
+  try {
+    await call('auth_login', { username: '', password: '' })
+    return true
+  } catch (err) {
+    return !CONNECTION_CODES.includes((err as ApiError).code)
+  }
+}
+
 /**
  * Runs one operation of the backend. Resolves to its typed output; rejects with an `ApiError`
  * (never anything else), so a form can show the message at `field` and keep what was typed.
@@ -219,9 +248,11 @@ export async function call<K extends OperationName>(
     const output = tauri
       ? await withTimeout(tauri.invoke('op_call', { name, input: input ?? {}, token: tokenFor(name) }), REQUEST_TIMEOUT_MS)
       : await callHttp(name, input)
+    reportConnection(true)
     return output as Operations[K]['output']
   } catch (raw) {
     const err = toApiError(raw)
+    reportConnection(!CONNECTION_CODES.includes(err.code))
     if (err.code === 'unauthenticated' && name !== 'auth_login') unauthenticatedHandler?.(name)
     throw err
   }

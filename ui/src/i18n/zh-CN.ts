@@ -63,6 +63,12 @@ export const zh = {
     shortcutHint: (keys: string) => `快捷键 ${keys}`,
   },
 
+  connection: {
+    lost: '与接待中心主机的连接已中断，正在每5秒自动重试。已填写的内容都还在，连接恢复后可继续保存。',
+    retry: '立即重试',
+    retrying: '正在重试…',
+  },
+
   setup: {
     title: '首次设置',
     subtitle: '请选择本机在接待中心的用途。此设置以后可由管理员更改。',
