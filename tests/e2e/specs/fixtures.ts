@@ -80,10 +80,22 @@ export function formItem(scope: Page | Locator, label: string): Locator {
   })
 }
 
-/** Chooses an option of an Element Plus select by its visible text. */
+/**
+ * Chooses an option of an Element Plus select by its visible text, and waits until the select
+ * shows it: on a loaded machine a click can land while the list is still opening, and a test
+ * that went on regardless would fail much later at an unrelated step.
+ */
 export async function chooseOption(page: Page, label: string, option: string, scope: Page | Locator = page): Promise<void> {
-  await scope.getByLabel(label, { exact: true }).click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: new RegExp(`^\\s*${option}\\s*$`) }).first().click()
+  const select = scope.getByLabel(label, { exact: true })
+  // The select's own box (not its inner wrapper) holds the label of the chosen option.
+  const shown = select
+    .locator('xpath=ancestor::div[contains(concat(" ", normalize-space(@class), " "), " el-select ")][1]')
+    .locator('.el-select__placeholder:not(.is-transparent)')
+  await expect(async () => {
+    if (!(await page.locator('.el-select-dropdown__item:visible').count())) await select.click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: new RegExp(`^\\s*${option}\\s*$`) }).first().click({ timeout: 2_000 })
+    await expect(shown).toContainText(option, { timeout: 1_000 })
+  }).toPass({ timeout: 10_000 })
 }
 
 /**
