@@ -14,9 +14,9 @@ fi
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -f src-tauri/tauri.conf.json ] && [ -z "${XINFANG_BROWSER_MODE:-}" ]; then
   cargo build --release -p xinfang-desk
-  exec target/release/xinfang-desk
+  exec "${CARGO_TARGET_DIR:-target}/release/xinfang-desk"
 fi
 
 cargo build --release -p xinfang-server
 echo "浏览器访问 http://127.0.0.1:8686 （局域网访问请加 --listen 0.0.0.0:8686）"
-exec target/release/xinfang serve --init-if-empty --ui ui/dist "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/xinfang" serve --init-if-empty --ui ui/dist "$@"

@@ -25,7 +25,7 @@ cargo run -q -p xinfang-server -- schema --check
 if [ -d ui ] && [ -f ui/package.json ]; then
   step "UI unit tests, build, and Playwright against the real server"
   cargo build -q -p xinfang-server
-  bash tests/e2e/run.sh
+  XINFANG_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/xinfang" bash tests/e2e/run.sh
 fi
 
 if [ -f src-tauri/tauri.conf.json ]; then

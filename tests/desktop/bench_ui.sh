@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
+# Binaries live in the shared target directory when one is set.
+target="${CARGO_TARGET_DIR:-$root/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version '^2'
 (cd ui && npm run -s build)
@@ -12,9 +14,9 @@ cargo build -q --release -p xinfang-desk -p xinfang-server
 work="$(mktemp -d)"
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache" XINFANG_MODE=host
 appdata="$XDG_DATA_HOME/cn.gov.xinfang.desk"
-target/release/xinfang --data "$appdata" init --admin-password bench-admin-2026 >/dev/null
+"$target"/release/xinfang --data "$appdata" init --admin-password bench-admin-2026 >/dev/null
 echo "generating 100 000 matters…"
-target/release/xinfang --data "$appdata" demo --cases 100000 >/dev/null
+"$target"/release/xinfang --data "$appdata" demo --cases 100000 >/dev/null
 
 read -r tport nport cport sport < <(python3 -c 'import socket
 ps = []
@@ -26,10 +28,10 @@ driver=$!
 chromedriver --port="$cport" >/dev/null 2>&1 &
 chrome=$!
 server_log="$work/server.log"
-target/release/xinfang --data "$appdata" serve --listen "127.0.0.1:$sport" --ui ui/dist >"$server_log" 2>&1 &
+"$target"/release/xinfang --data "$appdata" serve --listen "127.0.0.1:$sport" --ui ui/dist >"$server_log" 2>&1 &
 server=$!
 cleanup() { kill -TERM -- "-$driver" "$chrome" "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 sleep 3
 python3 tests/desktop/bench_ui.py --tauri-port "$tport" --chrome-port "$cport" \
-  --app "$root/target/release/xinfang-desk" --server-url "http://127.0.0.1:$sport/" --server-pid "$server"
+  --app "$target/release/xinfang-desk" --server-url "http://127.0.0.1:$sport/" --server-pid "$server"

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
+# Binaries live in the shared target directory when one is set.
+target="${CARGO_TARGET_DIR:-$root/target}"
 out="$root/tests/desktop/output"
 mkdir -p "$out"
 
@@ -58,7 +60,7 @@ PY
 # The app's own stderr goes to a log a failing run can be diagnosed from.
 cat >"$work/app.sh" <<APP
 #!/bin/sh
-exec "$root/target/debug/xinfang-desk" "\$@" 2>>"$out/app.log"
+exec "$target/debug/xinfang-desk" "\$@" 2>>"$out/app.log"
 APP
 chmod +x "$work/app.sh"
 : >"$out/app.log"
@@ -67,6 +69,6 @@ chmod +x "$work/app.sh"
 python3 tests/desktop/window_test.py --phase setup --port "$port" --app "$work/app.sh" --out "$out" \
   --ops "$root/schemas/api/operations.json"
 # The register the window created gets demo staff and matters, then the desk work is driven.
-target/debug/xinfang --data "$appdata" demo --cases 120 >/dev/null
+"$target"/debug/xinfang --data "$appdata" demo --cases 120 >/dev/null
 python3 tests/desktop/window_test.py --phase main --port "$port" --app "$work/app.sh" --out "$out" \
   --ops "$root/schemas/api/operations.json"
