@@ -31,6 +31,28 @@ def tree_rss_mb(root_pid):
     return total / 1024
 
 
+def tree_pss_mb(root_pid):
+    """Proportional set size of a process tree: shared library pages are split between the
+    processes that map them instead of being counted once per process, as RSS sums do."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    children = {}
+    for line in out.split("\n"):
+        parts = line.split()
+        if len(parts) == 2:
+            pid, ppid = map(int, parts)
+            children.setdefault(ppid, []).append(pid)
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+        except OSError:
+            pass
+        stack.extend(children.get(pid, []))
+    return total / 1024
+
+
 def pid_of(pattern):
     out = subprocess.run(["pgrep", "-n", "-f", pattern], capture_output=True, text=True).stdout.strip()
     return int(out) if out else None
@@ -66,6 +88,7 @@ def main():
     interactive = measure(wd) + session
     app_pid = pid_of(os.path.basename(a.app))
     desktop_rss = tree_rss_mb(app_pid) if app_pid else float("nan")
+    desktop_pss = tree_pss_mb(app_pid) if app_pid else float("nan")
     wd.quit()
 
     t0 = time.time()
@@ -81,13 +104,14 @@ def main():
     browser_interactive = measure(bd, a.server_url) + session
     chrome_pid = pid_of("chromium.*--headless")
     browser_rss = (tree_rss_mb(chrome_pid) if chrome_pid else float("nan")) + tree_rss_mb(a.server_pid)
+    browser_pss = (tree_pss_mb(chrome_pid) if chrome_pid else float("nan")) + tree_pss_mb(a.server_pid)
     bd.quit()
 
     print("UI benchmark — 100 000-case register, sign in, open the case list")
     print(f"  desktop window (WebKitGTK):      cold start → interactive {interactive:5.2f} s, "
-          f"resident memory (app + WebKit processes) {desktop_rss:6.0f} MB")
+          f"memory (app + WebKit processes) RSS {desktop_rss:4.0f} MB, PSS {desktop_pss:4.0f} MB")
     print(f"  browser mode (server + Chromium): cold start → interactive {browser_interactive:5.2f} s, "
-          f"resident memory (server + browser) {browser_rss:6.0f} MB")
+          f"memory (server + browser) RSS {browser_rss:4.0f} MB, PSS {browser_pss:4.0f} MB")
     print("  targets: desktop under 1.5 s to interactive and under 200 MB resident")
 
 
