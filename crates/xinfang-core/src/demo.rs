@@ -367,15 +367,17 @@ pub fn generate(
                     + Duration::minutes(span_minutes * idx as i64 / cases as i64)
                     + Duration::seconds(rng.below(600) as i64);
                 let received_at = received_at.min(batch_end);
-                let repeat = !known.is_empty() && rng.chance(18);
-                let (category, root) = if repeat {
-                    let k = known[rng.below(known.len() as u64) as usize].clone();
+                // A repeat is the same person on the same matter (同人同事): one earlier matter
+                // gives both the petitioner and the content category.
+                let known_person = (!known.is_empty() && rng.chance(18))
+                    .then(|| known[rng.below(known.len() as u64) as usize].clone());
+                let (category, root) = if let Some(k) = &known_person {
                     let root = leaves
                         .iter()
                         .find(|(c, _)| *c == k.category)
                         .map(|(_, r)| r.clone())
                         .unwrap_or_default();
-                    (k.category, root)
+                    (k.category.clone(), root)
                 } else {
                     rng.pick(&leaves).clone()
                 };
@@ -423,11 +425,6 @@ pub fn generate(
                     "fax",
                 ]);
                 let anonymous = class == "accusation" && channel == "letter" && rng.chance(40);
-                let known_person = if repeat {
-                    Some(known[rng.below(known.len() as u64) as usize].clone())
-                } else {
-                    None
-                };
                 let mut petitioners = Vec::new();
                 if !anonymous {
                     match &known_person {
