@@ -291,9 +291,22 @@ pub struct AttachmentRecord {
 }
 
 impl EventBody {
-    /// The stored `kind` string.
-    pub fn kind(&self) -> String {
-        self.split().map(|(kind, _)| kind).unwrap_or_default()
+    /// The stored `kind` string (the serde tag of the variant), without serialising the payload.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::CentreInitialised { .. } => "centre.initialised",
+            EventBody::SettingChanged { .. } => "setting.changed",
+            EventBody::UserCreated(_) => "user.created",
+            EventBody::UserPasswordChanged { .. } => "user.password_changed",
+            EventBody::UserActiveChanged { .. } => "user.active_changed",
+            EventBody::PersonRegistered(_) => "person.registered",
+            EventBody::PersonUpdated(_) => "person.updated",
+            EventBody::VisitRegistered(_) => "visit.registered",
+            EventBody::MatterRegistered(_) => "matter.registered",
+            EventBody::MatterRepeatLinked { .. } => "matter.repeat_linked",
+            EventBody::StepRecorded(_) => "matter.step_recorded",
+            EventBody::AttachmentAdded(_) => "attachment.added",
+        }
     }
 
     /// Splits into the `kind` column and the `payload` JSON.
@@ -393,4 +406,54 @@ pub fn event_from_row(row: &rusqlite::Row<'_>) -> Result<Event> {
             .with_timezone(&Utc),
         body: EventBody::join(&kind, serde_json::from_str(&payload)?)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_the_same_tag_that_is_stored() {
+        let id = Uuid::nil();
+        let bodies = [
+            EventBody::CentreInitialised {
+                code: "XF".into(),
+                name: "中心".into(),
+            },
+            EventBody::SettingChanged {
+                key: "k".into(),
+                value: serde_json::json!(1),
+            },
+            EventBody::UserPasswordChanged {
+                user_id: id,
+                password_hash: "h".into(),
+            },
+            EventBody::UserActiveChanged {
+                user_id: id,
+                active: false,
+            },
+            EventBody::MatterRepeatLinked {
+                matter_id: id,
+                repeat_of: id,
+            },
+            EventBody::StepRecorded(StepRecord {
+                step_id: id,
+                matter_id: id,
+                kind: StepKind::Note,
+                unit: None,
+                note: None,
+            }),
+            EventBody::AttachmentAdded(AttachmentRecord {
+                attachment_id: id,
+                matter_id: id,
+                file_name: "a".into(),
+                media_type: "text/plain".into(),
+                size: 1,
+                sha256: "0".repeat(64),
+            }),
+        ];
+        for body in bodies {
+            assert_eq!(body.kind(), body.split().expect("serialises").0);
+        }
+    }
 }

@@ -184,11 +184,3 @@ pub fn call_with_token(
     };
     call(register, session.as_ref(), name, input)
 }
-
-/// Whether `role` may run `op`.
-pub fn allowed(op: &Operation, role: Role) -> bool {
-    match op.access {
-        Access::Public | Access::AnyUser => true,
-        Access::Roles(roles) => roles.contains(&role),
-    }
-}

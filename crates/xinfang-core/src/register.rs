@@ -188,11 +188,6 @@ impl Register {
         Ok(out)
     }
 
-    /// Mutable access to the raw connection, for maintenance (session table, reindex).
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
     /// A fresh id (for things that are not events, like session tokens).
     pub fn next_id(&mut self) -> Uuid {
         self.ids.next_id()
@@ -289,14 +284,4 @@ pub fn parse_case_number(number: &str) -> Option<(String, i32, i64)> {
     let year = parts.next()?.parse().ok()?;
     let centre = parts.next()?;
     (!centre.is_empty()).then(|| (centre.to_owned(), year, seq))
-}
-
-/// Reads every event (for verify and sync).
-pub fn all_events(conn: &Connection) -> Result<Vec<Event>> {
-    let mut out = Vec::new();
-    events::for_each(conn, |e| {
-        out.push(e);
-        Ok(())
-    })?;
-    Ok(out)
 }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::Result;
 
 /// The text a matter is found by: its number, petitioners, summary, request, facts, units.
-const SEARCH_TEXT_SQL: &str = "number || ' ' || petitioner_names || ' ' || summary || ' ' || \
+pub const SEARCH_TEXT_SQL: &str = "number || ' ' || petitioner_names || ' ' || summary || ' ' || \
      request || ' ' || facts_reasons || ' ' || coalesce(involved_units, '')";
 
 /// Splits `text` into space-separated unigram and bigram tokens over runs of letters and

@@ -172,7 +172,10 @@ pub fn register(count: u64) -> anyhow::Result<()> {
             group.push(("matter_persons".to_owned(), mp));
         }
         let text: String = conn.query_row(
-            "SELECT number || ' ' || petitioner_names || ' ' || summary || ' ' || request || ' ' || facts_reasons || ' ' || coalesce(involved_units, '') FROM matters WHERE id = ?1",
+            &format!(
+                "SELECT {} FROM matters WHERE id = ?1",
+                xinfang_core::search::SEARCH_TEXT_SQL
+            ),
             [&matter_id],
             |r| r.get(0),
         )?;
@@ -324,7 +327,11 @@ fn like_baseline(conn: &Connection, input: &serde_json::Value) -> anyhow::Result
     if let Some(q) = input["q"].as_str() {
         for term in q.split_whitespace() {
             params.push(Value::Text(format!("%{term}%")));
-            conditions.push(format!("(number || ' ' || petitioner_names || ' ' || summary || ' ' || request || ' ' || facts_reasons || ' ' || coalesce(involved_units, '')) LIKE ?{}", params.len()));
+            conditions.push(format!(
+                "({}) LIKE ?{}",
+                xinfang_core::search::SEARCH_TEXT_SQL,
+                params.len()
+            ));
         }
     }
     for (key, col) in [

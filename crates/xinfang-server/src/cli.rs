@@ -346,10 +346,7 @@ fn demo(data_dir: &Path, cases: u64, seed: u64) -> anyhow::Result<ExitCode> {
     if !path.exists() {
         return Err(Error::NotInitialised.into());
     }
-    let now = {
-        let register = data::open(data_dir)?;
-        register.now()
-    };
+    let now = xinfang_core::clock::Clock::now(&xinfang_core::clock::SystemClock);
     let clock = FixedClock::new(now);
     let mut register = Register::open(
         &path,

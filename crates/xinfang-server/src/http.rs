@@ -5,7 +5,6 @@
 //! `GET /api/v1/ops` lists the operations. Everything else is the built UI, when one is given.
 
 use std::{
-    net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
 };
@@ -160,12 +159,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let register = state.register();
     let app = router(state, ui_dir);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     let register = register.lock().unwrap_or_else(|poison| poison.into_inner());
     if let Err(err) = register.checkpoint() {
         eprintln!("warning: WAL checkpoint on shutdown failed: {err}");

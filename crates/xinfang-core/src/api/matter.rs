@@ -713,7 +713,7 @@ fn timeline(register: &Register, matter_id: Uuid) -> Result<Vec<TimelineEntry>> 
             at: event.at,
             actor: event.actor.clone(),
             actor_name,
-            kind: event.body.kind(),
+            kind: event.body.kind().to_owned(),
             description: describe(register, &event.body),
         });
     }
@@ -754,7 +754,7 @@ fn describe(register: &Register, body: &EventBody) -> String {
             text
         }
         EventBody::AttachmentAdded(a) => format!("添加附件 {}", a.file_name),
-        other => other.kind(),
+        other => other.kind().to_owned(),
     }
 }
 
