@@ -6,3 +6,4 @@ mod rebuild;
 mod register;
 mod search;
 mod tidy;
+mod workflow;

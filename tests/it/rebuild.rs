@@ -23,7 +23,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         4 => (0u8..6).prop_map(|person| Action::NewMatter { person }),
         1 => (0u8..20, 0u8..20).prop_map(|(a, b)| Action::RepeatLink { a, b }),
-        2 => (0u8..20, 0u8..8).prop_map(|(matter, kind)| Action::Step { matter, kind }),
+        3 => (0u8..20, 0u8..10).prop_map(|(matter, kind)| Action::Step { matter, kind }),
         1 => (0u8..6).prop_map(|person| Action::Rename { person }),
         1 => (0u8..20).prop_map(|matter| Action::Attach { matter }),
         1 => (0u8..6, any::<bool>()).prop_map(|(person, group)| Action::Visit { person, group }),
@@ -53,9 +53,20 @@ fn run_script(desk: &mut TestDesk, script: &[Action]) {
                 desk.call(&guide, "matter_link_repeat", json!({ "matter_id": a, "repeat_of": b })).map(|_| ())
             }
             Action::Step { matter, kind } if !matters.is_empty() => {
-                let kinds = ["accept", "not_accept", "no_longer_accept", "forward", "assign", "answer", "close", "note"];
                 let m = matters[*matter as usize % matters.len()].clone();
-                desk.call(&handler, "matter_step_record", json!({ "matter_id": m, "kind": kinds[*kind as usize], "unit": "县信访局" })).map(|_| ())
+                let (op, input) = match kind {
+                    0 => ("matter_accept", json!({ "matter_id": m })),
+                    1 => ("matter_not_accept", json!({ "matter_id": m, "reason": "属于人民法院职权范围", "proper_channel": "县人民法院" })),
+                    2 => ("matter_no_longer_accept", json!({ "matter_id": m, "reason": "同一事实和理由" })),
+                    3 => ("matter_forward", json!({ "matter_id": m, "unit": "县人社局" })),
+                    4 => ("matter_assign", json!({ "matter_id": m, "unit": "县住建局" })),
+                    5 => ("matter_answer", json!({ "matter_id": m, "items": [{ "item": "支付工资", "outcome": "support" }], "delivered_on": "2026-11-28", "delivery_method": "直接送达" })),
+                    6 => ("matter_close", json!({ "matter_id": m })),
+                    7 => ("matter_extend", json!({ "matter_id": m, "days": 20, "approver": "局长", "reason": "需要调查" })),
+                    8 => ("matter_notice", json!({ "matter_id": m, "method": "当面" })),
+                    _ => ("matter_step_record", json!({ "matter_id": m, "kind": "note", "note": "电话联系" })),
+                };
+                desk.call(&handler, op, input).map(|_| ())
             }
             Action::Rename { person } => {
                 let p = *person as usize;

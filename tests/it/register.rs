@@ -38,7 +38,14 @@ fn a_letter_matter_is_registered_with_a_local_case_number_and_its_timeline() {
         json!({ "number": "XF3301-2026-000001" }),
     );
     let timeline = detail["timeline"].as_array().expect("timeline");
-    assert_eq!(timeline.len(), 1);
+    // Registration, then the two clocks it starts: D1 (forward within 15 days) and D2 (notice).
+    assert_eq!(timeline.len(), 3);
+    assert!(
+        timeline[1]["description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("截止2026-12-13")
+    );
     assert_eq!(
         timeline[0]["actor_name"], "王芳（引导员）",
         "the timeline names who did it"
@@ -339,8 +346,8 @@ fn a_handling_step_changes_the_status_and_joins_the_timeline() {
     let api = desk
         .call(
             &handler,
-            "matter_step_record",
-            json!({ "matter_id": matter["id"], "kind": "forward" }),
+            "matter_forward",
+            json!({ "matter_id": matter["id"] }),
         )
         .expect_err("forwarding needs a unit")
         .to_api();
@@ -348,16 +355,29 @@ fn a_handling_step_changes_the_status_and_joins_the_timeline() {
         (api.code.as_str(), api.field.as_deref()),
         ("required", Some("unit"))
     );
+    let api = desk
+        .call(
+            &handler,
+            "matter_step_record",
+            json!({ "matter_id": matter["id"], "kind": "forward", "unit": "县人社局" }),
+        )
+        .expect_err("workflow steps go through their own operations")
+        .to_api();
+    assert_eq!(api.code, "use_workflow");
     desk.ok(
         &handler,
-        "matter_step_record",
-        json!({ "matter_id": matter["id"], "kind": "forward", "unit": "县人社局" }),
+        "matter_forward",
+        json!({ "matter_id": matter["id"], "unit": "县人社局" }),
     );
     let detail = desk.ok(&guide, "matter_get", json!({ "matter_id": matter["id"] }));
     assert_eq!(detail["matter"]["status_name"], "已转送");
-    assert_eq!(detail["timeline"][1]["actor_name"], "赵敏（办理人）");
+    let step = detail["timeline"]
+        .as_array()
+        .and_then(|t| t.iter().find(|e| e["kind"] == "matter.step_recorded"))
+        .expect("the forward is on the timeline");
+    assert_eq!(step["actor_name"], "赵敏（办理人）");
     assert!(
-        detail["timeline"][1]["description"]
+        step["description"]
             .as_str()
             .unwrap_or("")
             .contains("县人社局")

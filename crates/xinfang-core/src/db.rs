@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_matter_days",
         include_str!("../../../schemas/desk/0003_matter_days.sql"),
     ),
+    (
+        "0004_workflow",
+        include_str!("../../../schemas/desk/0004_workflow.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -7,6 +7,8 @@
 //! so demo data obeys every rule real data does; only the search index is filled once at the
 //! end instead of row by row.
 
+use std::{cmp::Reverse, collections::BinaryHeap};
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -16,7 +18,7 @@ use crate::{
     auth::Session,
     clock::{FixedClock, splitmix64},
     domain::{codes::CodeTable, idcard},
-    events::{EventBody, StepRecord, VisitPersonRecord, VisitRecord},
+    events::{EventBody, VisitPersonRecord, VisitRecord},
     model::{Role, StepKind},
     register::Register,
     search,
@@ -351,6 +353,7 @@ pub fn generate(
     let span_minutes = 730 * 24 * 60;
     let start = until - Duration::minutes(span_minutes);
     let mut known: Vec<Known> = Vec::new();
+    let mut pending: BinaryHeap<Reverse<Scheduled>> = BinaryHeap::new();
     let mut summary = DemoSummary::default();
     let batch = 500;
     let mut done = 0;
@@ -539,24 +542,27 @@ pub fn generate(
                 if known_person.is_some() {
                     summary.repeats += 1;
                 }
-                // Older matters have been worked on.
-                if idx + cases / 10 < cases && rng.chance(70) {
-                    let kind = *rng.pick(&[
-                        StepKind::Accept,
-                        StepKind::Forward,
-                        StepKind::Assign,
-                        StepKind::Answer,
-                        StepKind::Close,
-                    ]);
-                    let step_id = w.next_id();
-                    w.record(EventBody::StepRecorded(StepRecord {
-                        step_id,
+                // What happens to it later: played out as time passes, batch by batch.
+                let roll = rng.below(100);
+                let after = |rng: &mut Rng, lo: u64, hi: u64| {
+                    received_at + Duration::days((lo + rng.below(hi - lo + 1)) as i64)
+                };
+                if roll < 55 {
+                    pending.push(Reverse((
+                        after(&mut rng, 1, 5),
+                        idx,
                         matter_id,
-                        kind,
-                        unit: matches!(kind, StepKind::Forward | StepKind::Assign)
-                            .then(|| rng.pick(UNITS).to_string()),
-                        note: None,
-                    }))?;
+                        Plan::Accept,
+                    )));
+                } else if roll < 85 {
+                    let unit = rng.pick(UNITS);
+                    let forward = rng.chance(50);
+                    pending.push(Reverse((
+                        after(&mut rng, 1, 10),
+                        idx,
+                        matter_id,
+                        Plan::HandOver(forward, unit),
+                    )));
                 }
                 if !anonymous {
                     let primary: Option<String> = w.conn().query_row(
@@ -577,12 +583,69 @@ pub fn generate(
                 }
                 summary.matters += 1;
             }
+            // Steps whose day has come, in time order; each may schedule the next one.
+            while let Some(Reverse((when, idx, matter_id, plan))) = pending.peek().cloned() {
+                if when > batch_end {
+                    break;
+                }
+                pending.pop();
+                let on = crate::clock::china_date(when);
+                let rollover = settings.deadline_rollover;
+                let next =
+                    |days: i64, plan| Reverse((when + Duration::days(days), idx, matter_id, plan));
+                match plan {
+                    Plan::Accept => {
+                        api::demo_step(w, matter_id, StepKind::Accept, on, None, rollover)?;
+                        // Most are answered within the 60 days; some are late.
+                        if rng.chance(85) {
+                            pending.push(next(15 + rng.below(56) as i64, Plan::Answer));
+                        }
+                    }
+                    Plan::HandOver(forward, unit) => {
+                        let kind = if forward {
+                            StepKind::Forward
+                        } else {
+                            StepKind::Assign
+                        };
+                        api::demo_step(w, matter_id, kind, on, Some(unit), rollover)?;
+                        if rng.chance(90) {
+                            pending.push(next(2 + rng.below(16) as i64, Plan::Notice));
+                        }
+                    }
+                    Plan::Notice => {
+                        api::demo_step(w, matter_id, StepKind::Notice, on, None, rollover)?;
+                    }
+                    Plan::Answer => {
+                        api::demo_step(w, matter_id, StepKind::Answer, on, None, rollover)?;
+                        if rng.chance(80) {
+                            pending.push(next(31 + rng.below(10) as i64, Plan::Close));
+                        }
+                    }
+                    Plan::Close => {
+                        api::demo_step(w, matter_id, StepKind::Close, on, None, rollover)?;
+                    }
+                }
+            }
             Ok(())
         })?;
         done += n;
     }
     search::reindex(register.conn())?;
     Ok(summary)
+}
+
+/// When, in which order, to which matter, what.
+type Scheduled = (DateTime<Utc>, u64, Uuid, Plan);
+
+/// A later step of a demo matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Plan {
+    Accept,
+    /// Forward (true) or assign (false) to a unit.
+    HandOver(bool, &'static str),
+    Notice,
+    Answer,
+    Close,
 }
 
 fn ensure_staff(register: &mut Register) -> Result<Vec<Session>> {

@@ -5,7 +5,7 @@
 //! form of a fact — ids, codes, already-validated text — never a request to be re-validated:
 //! replaying the log must reproduce the tables without consulting settings or the clock.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::{
     Result,
     clock::fmt_utc,
-    model::{IdType, Role, StepKind},
+    domain::deadline::{ClockKind, DueDate},
+    model::{ClockStatus, IdType, Outcome, Rating, Role, StepKind},
 };
 
 /// Version of the payload shapes below. Bump when a payload changes meaning; readers keep
@@ -102,6 +103,144 @@ pub enum EventBody {
     /// An attachment's metadata was recorded.
     #[serde(rename = "attachment.added")]
     AttachmentAdded(AttachmentRecord),
+    /// A statutory clock started, with its due date computed once, here, and stored.
+    #[serde(rename = "clock.started")]
+    ClockStarted(ClockRecord),
+    /// A statutory clock stopped.
+    #[serde(rename = "clock.ended")]
+    ClockEnded {
+        /// The clock.
+        clock_id: Uuid,
+        /// Its matter (so the case timeline finds the event).
+        matter_id: Uuid,
+        /// Why: met, superseded or ended.
+        status: ClockStatus,
+        /// China date it stopped.
+        ended_on: NaiveDate,
+    },
+    /// A follow-up (回访) with the petitioner's rating.
+    #[serde(rename = "matter.followup_recorded")]
+    FollowupRecorded(FollowupRecord),
+    /// Leader ownership (包案) set or replaced.
+    #[serde(rename = "matter.ownership_set")]
+    OwnershipSet(OwnershipRecord),
+}
+
+/// Stored form of a started clock: everything needed to show and judge it later without
+/// recomputing (a calendar update must never move a stored date silently).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockRecord {
+    /// Id.
+    pub clock_id: Uuid,
+    /// The matter.
+    pub matter_id: Uuid,
+    /// Which limit.
+    pub kind: ClockKind,
+    /// Who must act before the due date: a unit's name, or `None` for this centre.
+    #[serde(default)]
+    pub holder: Option<String>,
+    /// The computed due date with its start, unit, rollover, calendar version and warnings.
+    pub due: DueDate,
+}
+
+/// Stored form of a 回访 record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowupRecord {
+    /// Id.
+    pub followup_id: Uuid,
+    /// The matter.
+    pub matter_id: Uuid,
+    /// 回访日期.
+    pub followed_on: NaiveDate,
+    /// 回访人.
+    pub by_name: String,
+    /// 回访方式 (电话、上门、短信、当面…).
+    pub method: String,
+    /// 回访结果.
+    pub result: String,
+    /// 对受理的评价.
+    #[serde(default)]
+    pub acceptance_rating: Option<Rating>,
+    /// 对办理的评价.
+    #[serde(default)]
+    pub handling_rating: Option<Rating>,
+    /// 查询码 the petitioner quoted.
+    #[serde(default)]
+    pub query_code: Option<String>,
+    /// 说明.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Stored form of 包案 (四定四包: leader, team, plan, deadline and what is owned).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnershipRecord {
+    /// The matter.
+    pub matter_id: Uuid,
+    /// 包案领导.
+    pub leader: String,
+    /// 工作专班.
+    pub team: String,
+    /// 化解方案.
+    pub plan: String,
+    /// 化解时限.
+    pub deadline: NaiveDate,
+    /// 包案内容 (包掌握情况、包解决问题、包教育疏导、包稳控化解 …).
+    pub scope: String,
+}
+
+/// Facts of a handling step beyond its kind, unit and note; which ones are present depends on
+/// the kind (the workflow in `api::workflow` decides what is required).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StepDetail {
+    /// The China date the step took effect (受理之日、转送之日、送达之日、收到申请之日).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_on: Option<NaiveDate>,
+    /// 理由 (不予受理、延期、逾期申请的理由).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// 应当向其提出的机关或途径 (不予受理).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proper_channel: Option<String>,
+    /// 批准人 (延期).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// 延长天数.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_days: Option<u32>,
+    /// 送达方式 (答复、意见书) or 告知方式.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// 处理意见 in brief.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opinion: Option<String>,
+    /// The decision per item of the request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<AnswerItem>,
+    /// 简易办理.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simplified: bool,
+    /// 承办人 (the user responsible from here on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler_id: Option<Uuid>,
+    /// 限期 (交办 feedback, 督办 finish-by date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_by: Option<NaiveDate>,
+    /// The statutory path recorded at 受理 when it is not the 信访 procedure (Art. 31).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statutory_path: Option<String>,
+}
+
+/// One item of a request and the decision on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AnswerItem {
+    /// The item as the petitioner put it.
+    pub item: String,
+    /// 支持 / 解释说明 / 不予支持.
+    pub outcome: Outcome,
+    /// 依据 (facts found, legal and policy basis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
 }
 
 /// Stored form of a user.
@@ -271,6 +410,9 @@ pub struct StepRecord {
     /// Note.
     #[serde(default)]
     pub note: Option<String>,
+    /// Dates, reasons and decisions of the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<StepDetail>,
 }
 
 /// Stored form of attachment metadata (the file itself lives outside the register).
@@ -306,6 +448,10 @@ impl EventBody {
             EventBody::MatterRepeatLinked { .. } => "matter.repeat_linked",
             EventBody::StepRecorded(_) => "matter.step_recorded",
             EventBody::AttachmentAdded(_) => "attachment.added",
+            EventBody::ClockStarted(_) => "clock.started",
+            EventBody::ClockEnded { .. } => "clock.ended",
+            EventBody::FollowupRecorded(_) => "matter.followup_recorded",
+            EventBody::OwnershipSet(_) => "matter.ownership_set",
         }
     }
 
@@ -442,7 +588,14 @@ mod tests {
                 kind: StepKind::Note,
                 unit: None,
                 note: None,
+                detail: None,
             }),
+            EventBody::ClockEnded {
+                clock_id: id,
+                matter_id: id,
+                status: ClockStatus::Met,
+                ended_on: NaiveDate::MIN,
+            },
             EventBody::AttachmentAdded(AttachmentRecord {
                 attachment_id: id,
                 matter_id: id,

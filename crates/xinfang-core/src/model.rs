@@ -69,6 +69,14 @@ vocabulary! {
         Answered = "answered" / "已答复",
         /// 已办结.
         Closed = "closed" / "已办结",
+        /// 复查中: the petitioner asked for 复查 (Art. 35).
+        Reviewing = "reviewing" / "复查中",
+        /// 已出具复查意见.
+        Reviewed = "reviewed" / "已出具复查意见",
+        /// 复核中 (Art. 36).
+        Rechecking = "rechecking" / "复核中",
+        /// 已出具复核意见: the same facts and reasons are not accepted again.
+        Rechecked = "rechecked" / "已出具复核意见",
     }
 }
 
@@ -91,6 +99,22 @@ vocabulary! {
         Close = "close" / "办结",
         /// 备注: a note that changes nothing.
         Note = "note" / "备注",
+        /// 书面告知 given to the petitioner (Art. 23).
+        Notice = "notice" / "书面告知",
+        /// 延期: the handling limit extended once, by at most 30 days (Art. 34).
+        Extend = "extend" / "延长办理期限",
+        /// 申请复查 received (Art. 35).
+        ReviewRequest = "review_request" / "收到复查申请",
+        /// 复查意见 delivered.
+        ReviewOpinion = "review_opinion" / "复查意见",
+        /// 申请复核 received (Art. 36).
+        RecheckRequest = "recheck_request" / "收到复核申请",
+        /// 复核意见 delivered.
+        RecheckOpinion = "recheck_opinion" / "复核意见",
+        /// 催办: a reminder to the handling unit.
+        Urge = "urge" / "催办",
+        /// 督办: formal supervision of the handling unit.
+        Supervise = "supervise" / "督办",
     }
 }
 
@@ -105,7 +129,15 @@ impl StepKind {
             StepKind::Assign => MatterStatus::Assigned,
             StepKind::Answer => MatterStatus::Answered,
             StepKind::Close => MatterStatus::Closed,
-            StepKind::Note => return None,
+            StepKind::ReviewRequest => MatterStatus::Reviewing,
+            StepKind::ReviewOpinion => MatterStatus::Reviewed,
+            StepKind::RecheckRequest => MatterStatus::Rechecking,
+            StepKind::RecheckOpinion => MatterStatus::Rechecked,
+            StepKind::Note
+            | StepKind::Notice
+            | StepKind::Extend
+            | StepKind::Urge
+            | StepKind::Supervise => return None,
         })
     }
 }
@@ -123,5 +155,43 @@ vocabulary! {
         Other = "other" / "其他证件",
         /// 未提供.
         None = "none" / "未提供",
+    }
+}
+
+vocabulary! {
+    /// How a petitioner rated the handling of a matter (回访评价).
+    Rating {
+        /// 满意.
+        Satisfied = "satisfied" / "满意",
+        /// 基本满意.
+        Basic = "basic" / "基本满意",
+        /// 不满意.
+        Dissatisfied = "dissatisfied" / "不满意",
+    }
+}
+
+vocabulary! {
+    /// The decision on one item of a petitioner's request (Art. 32).
+    Outcome {
+        /// 予以支持.
+        Support = "support" / "支持",
+        /// 解释说明.
+        Explain = "explain" / "解释说明",
+        /// 不予支持.
+        Reject = "reject" / "不予支持",
+    }
+}
+
+vocabulary! {
+    /// What became of a statutory clock.
+    ClockStatus {
+        /// 计时中.
+        Open = "open" / "计时中",
+        /// 已履行: the duty was done (on time or late; compare `ended_on` with the due date).
+        Met = "met" / "已履行",
+        /// 已被延期取代 (the 60-day limit replaced by the extended one).
+        Superseded = "superseded" / "已延期",
+        /// 已结束: the matter was closed or took another path.
+        Ended = "ended" / "已结束",
     }
 }

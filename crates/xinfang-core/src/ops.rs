@@ -59,6 +59,8 @@ const CASE_WRITERS: &[Role] = &[
 ];
 const HANDLERS: &[Role] = &[Role::Interviewer, Role::Handler, Role::Supervisor];
 const ADMINS: &[Role] = &[Role::Admin];
+const SUPERVISORS: &[Role] = &[Role::Supervisor];
+const OVERSEERS: &[Role] = &[Role::Supervisor, Role::Admin];
 
 /// Decodes an operation's input, naming the offending field on failure.
 pub fn decode<T: DeserializeOwned>(input: serde_json::Value) -> Result<T> {
@@ -133,6 +135,26 @@ operations! {
     matter_link_repeat(RepeatLinkInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "确认重复信访并关联";
     matter_step_record(StepInput) -> Step, Access::Roles(HANDLERS), mutates: true, "记录办理步骤";
     attachment_add(AttachmentInput) -> Attachment, Access::Roles(CASE_WRITERS), mutates: true, "登记附件";
+    matter_notice(NoticeInput) -> Step, Access::Roles(HANDLERS), mutates: true, "书面告知信访人";
+    matter_accept(AcceptInput) -> Step, Access::Roles(HANDLERS), mutates: true, "受理";
+    matter_not_accept(RefusalInput) -> Step, Access::Roles(HANDLERS), mutates: true, "不予受理";
+    matter_no_longer_accept(RefusalInput) -> Step, Access::Roles(HANDLERS), mutates: true, "不再受理";
+    matter_forward(HandOverInput) -> Step, Access::Roles(HANDLERS), mutates: true, "转送";
+    matter_assign(HandOverInput) -> Step, Access::Roles(HANDLERS), mutates: true, "交办";
+    matter_extend(ExtendInput) -> Step, Access::Roles(HANDLERS), mutates: true, "延长办理期限";
+    matter_answer(OpinionInput) -> Step, Access::Roles(HANDLERS), mutates: true, "答复（处理意见书及送达）";
+    matter_review_request(AppealInput) -> Step, Access::Roles(HANDLERS), mutates: true, "收到复查申请";
+    matter_review_opinion(OpinionInput) -> Step, Access::Roles(HANDLERS), mutates: true, "复查意见及送达";
+    matter_recheck_request(AppealInput) -> Step, Access::Roles(HANDLERS), mutates: true, "收到复核申请";
+    matter_recheck_opinion(OpinionInput) -> Step, Access::Roles(HANDLERS), mutates: true, "复核意见及送达";
+    matter_close(CloseInput) -> Step, Access::Roles(HANDLERS), mutates: true, "办结";
+    matter_supervise(SuperviseInput) -> Step, Access::Roles(SUPERVISORS), mutates: true, "催办、督办";
+    matter_ownership_set(OwnershipInput) -> Ownership, Access::Roles(SUPERVISORS), mutates: true, "包案（四定四包）";
+    followup_record(FollowupInput) -> Followup, Access::Roles(HANDLERS), mutates: true, "回访及评价";
+    clocks_list(ClocksInput) -> ClockPage, Access::Roles(HANDLERS), mutates: false, "时限监督（逾期、到期、临期）";
+    indicators(IndicatorsInput) -> Vec<Indicator>, Access::Roles(OVERSEERS), mutates: false, "考核指标（三率等）";
+    indicator_cases(IndicatorCasesInput) -> Vec<IndicatorCase>, Access::Roles(OVERSEERS), mutates: false, "指标明细";
+    clocks_calendar_check(Empty) -> Vec<ClockMove>, Access::Roles(OVERSEERS), mutates: false, "节假日表更新后的期限核对";
 }
 
 /// Finds an operation by name.

@@ -8,7 +8,7 @@ use crate::{
     Error, Result,
     clock::{china_date, fmt_utc},
     events::{Event, EventBody, MatterRecord, PersonRecord},
-    model::MatterStatus,
+    model::{MatterStatus, StepKind},
     search,
 };
 
@@ -26,6 +26,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("attachments", "id"),
     ("case_counters", "centre_code, year"),
     ("matter_days", "received_date"),
+    ("matter_clocks", "id"),
+    ("followups", "id"),
+    ("matter_ownership", "matter_id"),
 ];
 
 /// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
@@ -157,9 +160,14 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
             )?;
         }
         EventBody::StepRecorded(step) => {
+            let detail = step
+                .detail
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?;
             conn.execute(
-                "INSERT INTO handling_steps (id, matter_id, kind, at, actor, unit, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO handling_steps (id, matter_id, kind, at, actor, unit, note, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     step.step_id.to_string(),
                     step.matter_id.to_string(),
@@ -167,13 +175,28 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                     at,
                     event.actor,
                     step.unit,
-                    step.note
+                    step.note,
+                    detail
                 ],
             )?;
+            let matter_id = step.matter_id.to_string();
             if let Some(status) = step.kind.resulting_status() {
                 conn.execute(
                     "UPDATE matters SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![step.matter_id.to_string(), status.code(), at],
+                    params![matter_id, status.code(), at],
+                )?;
+            }
+            // Forwarding or assigning hands the matter to a unit, which then handles it.
+            if matches!(step.kind, StepKind::Forward | StepKind::Assign) {
+                conn.execute(
+                    "UPDATE matters SET current_unit = ?2 WHERE id = ?1",
+                    params![matter_id, step.unit],
+                )?;
+            }
+            if let Some(handler) = step.detail.as_ref().and_then(|d| d.handler_id) {
+                conn.execute(
+                    "UPDATE matters SET handler_id = ?2 WHERE id = ?1",
+                    params![matter_id, handler.to_string()],
                 )?;
             }
         }
@@ -193,8 +216,96 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                 ],
             )?;
         }
+        EventBody::ClockStarted(clock) => {
+            let due = &clock.due;
+            conn.prepare_cached(
+                "INSERT INTO matter_clocks (id, matter_id, kind, holder, start_date, due_date,
+                   unit, length, rollover, rolled_from, calendar_version, rule_ref, warnings,
+                   status, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'open', ?14)",
+            )?
+            .execute(params![
+                clock.clock_id.to_string(),
+                clock.matter_id.to_string(),
+                clock.kind.code(),
+                clock.holder,
+                due.start.to_string(),
+                due.due.to_string(),
+                enum_code(&due.unit)?,
+                due.length,
+                enum_code(&due.rollover)?,
+                due.rolled_from.map(|d| d.to_string()),
+                due.calendar_version,
+                due.rule_ref,
+                serde_json::to_string(&due.warnings)?,
+                at,
+            ])?;
+        }
+        EventBody::ClockEnded {
+            clock_id,
+            status,
+            ended_on,
+            ..
+        } => {
+            conn.prepare_cached(
+                "UPDATE matter_clocks SET status = ?2, ended_on = ?3 WHERE id = ?1",
+            )?
+            .execute(params![
+                clock_id.to_string(),
+                status.code(),
+                ended_on.to_string()
+            ])?;
+        }
+        EventBody::FollowupRecorded(f) => {
+            conn.execute(
+                "INSERT INTO followups (id, matter_id, followed_on, by_name, method, result,
+                   acceptance_rating, handling_rating, query_code, note, recorded_at, recorded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    f.followup_id.to_string(),
+                    f.matter_id.to_string(),
+                    f.followed_on.to_string(),
+                    f.by_name,
+                    f.method,
+                    f.result,
+                    f.acceptance_rating.map(|r| r.code()),
+                    f.handling_rating.map(|r| r.code()),
+                    f.query_code,
+                    f.note,
+                    at,
+                    event.actor
+                ],
+            )?;
+        }
+        EventBody::OwnershipSet(o) => {
+            conn.execute(
+                "INSERT INTO matter_ownership (matter_id, leader, team, plan, deadline, scope,
+                   set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (matter_id) DO UPDATE SET leader = excluded.leader,
+                   team = excluded.team, plan = excluded.plan, deadline = excluded.deadline,
+                   scope = excluded.scope, set_at = excluded.set_at, set_by = excluded.set_by",
+                params![
+                    o.matter_id.to_string(),
+                    o.leader,
+                    o.team,
+                    o.plan,
+                    o.deadline.to_string(),
+                    o.scope,
+                    at,
+                    event.actor
+                ],
+            )?;
+        }
     }
     Ok(())
+}
+
+/// The serde code of a unit enum (`calendar`, `next_working_day`), as stored.
+fn enum_code<T: serde::Serialize>(value: &T) -> Result<String> {
+    match serde_json::to_value(value)? {
+        serde_json::Value::String(code) => Ok(code),
+        other => Err(Error::Internal(format!("not a unit enum: {other}"))),
+    }
 }
 
 fn person_params(person: &PersonRecord, at: &str) -> Vec<Value> {

@@ -14,7 +14,7 @@ use crate::{
     Error, Result,
     clock::{Clock, IdGen},
     db,
-    domain::codes::CodeTables,
+    domain::{calendar::Calendar, codes::CodeTables},
     events::{self, Event, EventBody},
     projection,
 };
@@ -36,6 +36,7 @@ pub struct Register {
     clock: Box<dyn Clock>,
     ids: Box<dyn IdGen>,
     codes: Arc<CodeTables>,
+    calendar: Arc<Calendar>,
     centre: Option<Centre>,
 }
 
@@ -67,6 +68,7 @@ impl Register {
             clock,
             ids,
             codes: Arc::new(CodeTables::bundled()),
+            calendar: Arc::new(Calendar::bundled()),
             centre: None,
         };
         register.centre = register.load_centre()?;
@@ -100,6 +102,17 @@ impl Register {
     /// The code tables in force.
     pub fn codes(&self) -> &CodeTables {
         &self.codes
+    }
+
+    /// Replaces the working-day calendar (imported years, the county overlay). Clocks already
+    /// started keep their stored due dates; `clocks_calendar_check` lists those that would move.
+    pub fn set_calendar(&mut self, calendar: Calendar) {
+        self.calendar = Arc::new(calendar);
+    }
+
+    /// The working-day calendar in force.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// The centre, once initialised.
@@ -178,6 +191,7 @@ impl Register {
             tx,
             ids: self.ids.as_mut(),
             codes: self.codes.clone(),
+            calendar: self.calendar.clone(),
             centre,
             actor: actor.to_owned(),
             now,
@@ -206,6 +220,7 @@ pub struct Writer<'a> {
     tx: Transaction<'a>,
     ids: &'a mut dyn IdGen,
     codes: Arc<CodeTables>,
+    calendar: Arc<Calendar>,
     centre: Centre,
     actor: String,
     now: DateTime<Utc>,
@@ -256,6 +271,11 @@ impl Writer<'_> {
     /// Code tables in force.
     pub fn codes(&self) -> &CodeTables {
         &self.codes
+    }
+
+    /// The working-day calendar in force.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// The next local case number for the year of `received`: `<centre>-<yyyy>-<seq:06>`.

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    Person, PersonInput, Settings, code_name, limits, optional_text, person_record, person_view,
-    register_or_update_person, required_text, validate_person,
+    Followup, MatterClock, Ownership, Person, PersonInput, Settings, code_name, limits,
+    optional_text, person_record, person_view, register_or_update_person, required_text,
+    validate_person,
 };
 use crate::{
     Error, Result,
@@ -18,7 +19,7 @@ use crate::{
     clock::{china_date, china_offset},
     domain::codes::{CodeTable, CodeTables},
     events::{
-        AttachmentRecord, EventBody, MatterPersonRecord, MatterRecord, StepRecord,
+        AttachmentRecord, EventBody, MatterPersonRecord, MatterRecord, StepDetail, StepRecord,
         VisitPersonRecord, VisitRecord,
     },
     model::{MatterStatus, StepKind},
@@ -180,6 +181,12 @@ pub struct Matter {
     pub registered_by_name: String,
     /// 信访人 names, primary first.
     pub petitioner_names: String,
+    /// The unit it was forwarded or assigned to (None: this centre).
+    pub current_unit: Option<String>,
+    /// 承办人.
+    pub handler_id: Option<Uuid>,
+    /// 承办人 name.
+    pub handler_name: Option<String>,
 }
 
 /// Validated code of `table`, or an `unknown_code` error at `field`.
@@ -485,7 +492,15 @@ pub fn register_matter_in(
         registering_unit: w.centre().name.clone(),
         petitioners: petitioner_records,
     };
+    let notice_exempt = record.notice_exempt_reason.is_some();
     w.record(EventBody::MatterRegistered(record))?;
+    super::workflow::start_registration_clocks(
+        w,
+        matter_id,
+        china_date(received_at),
+        notice_exempt,
+        settings.deadline_rollover,
+    )?;
     if let Some(repeat_of) = input.repeat_of {
         w.record(EventBody::MatterRepeatLinked {
             matter_id,
@@ -542,6 +557,14 @@ pub struct MatterDetail {
     pub attachments: Vec<Attachment>,
     /// Every recorded event about the matter: who did what, when.
     pub timeline: Vec<TimelineEntry>,
+    /// Statutory clocks, oldest first, with today's state for the open ones.
+    pub clocks: Vec<MatterClock>,
+    /// 回访 records.
+    pub followups: Vec<Followup>,
+    /// 包案, if set.
+    pub ownership: Option<Ownership>,
+    /// When 不再受理 may be decided for this matter, why (Art. 36(3)).
+    pub no_longer_accept_basis: Option<String>,
 }
 
 /// One line of a case timeline.
@@ -576,6 +599,8 @@ pub struct Step {
     pub unit: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// Dates, reasons, decisions.
+    pub detail: Option<StepDetail>,
 }
 
 /// Attachment metadata.
@@ -633,7 +658,8 @@ pub fn matter_get(
     }
     let steps = conn
         .prepare_cached(
-            "SELECT s.id, s.kind, s.at, coalesce(u.display_name, s.actor), s.unit, s.note
+            "SELECT s.id, s.kind, s.at, coalesce(u.display_name, s.actor), s.unit, s.note,
+               s.detail
              FROM handling_steps s LEFT JOIN users u ON u.id = s.actor
              WHERE s.matter_id = ?1 ORDER BY s.at, s.id",
         )?
@@ -648,6 +674,9 @@ pub fn matter_get(
                 actor_name: r.get(3)?,
                 unit: r.get(4)?,
                 note: r.get(5)?,
+                detail: r
+                    .get::<_, Option<String>>(6)?
+                    .and_then(|d| serde_json::from_str(&d).ok()),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -668,12 +697,32 @@ pub fn matter_get(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let timeline = timeline(register, id)?;
+    let clocks = super::supervision::clocks_of(register, id)?;
+    let conn = register.conn();
+    let (repeat_of, litigation): (Option<String>, bool) = conn.query_row(
+        "SELECT repeat_of, litigation FROM matters WHERE id = ?1",
+        [id.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let no_longer_accept_basis = if matter.status == MatterStatus::Registered {
+        super::workflow::no_longer_accept_basis(
+            conn,
+            repeat_of.and_then(|r| Uuid::parse_str(&r).ok()),
+            litigation,
+        )?
+    } else {
+        None
+    };
     Ok(MatterDetail {
+        followups: super::workflow::followups_of(conn, id)?,
+        ownership: super::workflow::ownership_of(conn, id)?,
         matter,
         petitioners,
         steps,
         attachments,
         timeline,
+        clocks,
+        no_longer_accept_basis,
     })
 }
 
@@ -748,12 +797,56 @@ fn describe(register: &Register, body: &EventBody) -> String {
             if let Some(unit) = &s.unit {
                 text.push_str(&format!("：{unit}"));
             }
+            if let Some(detail) = &s.detail {
+                text.push_str(&super::supervision::describe_detail(s.kind, detail));
+            }
             if let Some(note) = &s.note {
                 text.push_str(&format!("（{note}）"));
             }
             text
         }
         EventBody::AttachmentAdded(a) => format!("添加附件 {}", a.file_name),
+        EventBody::ClockStarted(c) => format!(
+            "开始计时：{}，{}{}日起{}{}，截止{}{}",
+            c.kind.name_zh(),
+            c.holder
+                .as_deref()
+                .map(|h| format!("{h}，"))
+                .unwrap_or_default(),
+            c.due.start,
+            c.due.length,
+            c.due.unit.name_zh(),
+            c.due.due,
+            if c.due.warnings.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", c.due.warnings.join("；"))
+            }
+        ),
+        EventBody::ClockEnded {
+            clock_id,
+            status,
+            ended_on,
+            ..
+        } => {
+            let kind: Option<String> = register
+                .conn()
+                .query_row(
+                    "SELECT kind FROM matter_clocks WHERE id = ?1",
+                    [clock_id.to_string()],
+                    |r| r.get(0),
+                )
+                .ok();
+            let name = kind
+                .as_deref()
+                .and_then(|k| super::workflow::clock_kind(k).ok())
+                .map_or("时限", |k| k.name_zh());
+            format!("{name}：{}（{ended_on}）", status.name_zh())
+        }
+        EventBody::FollowupRecorded(f) => {
+            format!("回访（{}，{}）：{}", f.method, f.by_name, f.result)
+        }
+        EventBody::OwnershipSet(o) => format!("包案：{}，化解时限{}", o.leader, o.deadline),
         other => other.kind().to_owned(),
     }
 }
@@ -770,9 +863,10 @@ pub(crate) fn matter_view(register: &Register, id: Uuid) -> Result<Matter> {
                m.repeat_of, r.number, m.is_first_petition, m.litigation, m.anonymous,
                m.notice_exempt, m.notice_exempt_reason, m.is_joint, m.visit_id, m.status,
                m.registering_unit, m.registered_by, coalesce(u.display_name, m.registered_by),
-               m.petitioner_names
+               m.petitioner_names, m.current_unit, m.handler_id, h.display_name
              FROM matters m LEFT JOIN matters r ON r.id = m.repeat_of
-             LEFT JOIN users u ON u.id = m.registered_by WHERE m.id = ?1",
+             LEFT JOIN users u ON u.id = m.registered_by
+             LEFT JOIN users h ON h.id = m.handler_id WHERE m.id = ?1",
         )?
         .query_row([id.to_string()], |r| {
             let channel: String = r.get(3)?;
@@ -827,6 +921,9 @@ pub(crate) fn matter_view(register: &Register, id: Uuid) -> Result<Matter> {
                 registered_by: r.get(27)?,
                 registered_by_name: r.get(28)?,
                 petitioner_names: r.get(29)?,
+                current_unit: r.get(30)?,
+                handler_id: r.get::<_, Option<String>>(31)?.map(parse_uuid_col),
+                handler_name: r.get(32)?,
             })
         })
         .optional()?
@@ -898,10 +995,16 @@ pub fn matter_step_record(
     input: StepInput,
 ) -> Result<Step> {
     ensure_matter_exists(register.conn(), input.matter_id, "matter_id")?;
-    let unit = optional_text(input.unit.as_deref(), "unit", "承办单位", limits::ADDRESS)?;
-    if matches!(input.kind, StepKind::Forward | StepKind::Assign) && unit.is_none() {
-        return Err(Error::required("unit", "承办单位"));
+    // Steps that move a matter or its clocks go through the workflow operations, which
+    // enforce the rules; this one only records notes.
+    if input.kind != StepKind::Note {
+        return Err(Error::field(
+            "use_workflow",
+            "kind",
+            format!("“{}”请使用对应的办理操作记录", input.kind.name_zh()),
+        ));
     }
+    let unit = optional_text(input.unit.as_deref(), "unit", "承办单位", limits::ADDRESS)?;
     let note = optional_text(input.note.as_deref(), "note", "说明", limits::LONG_TEXT)?;
     let step_id = register.next_id();
     let record = StepRecord {
@@ -910,6 +1013,7 @@ pub fn matter_step_record(
         kind: input.kind,
         unit,
         note,
+        detail: None,
     };
     let event = register.write(&who.user_id.to_string(), |w| {
         w.record(EventBody::StepRecorded(record.clone()))
@@ -922,6 +1026,7 @@ pub fn matter_step_record(
         actor_name: who.display_name.clone(),
         unit: record.unit,
         note: record.note,
+        detail: None,
     })
 }
 

@@ -5,15 +5,21 @@
 //! form (every rejection names its field, in Chinese), and writes through `Register::write`, so
 //! one call is one transaction.
 
+mod indicators;
 mod matter;
 mod person;
 mod search;
+mod supervision;
 mod system;
+mod workflow;
 
+pub use indicators::*;
 pub use matter::*;
 pub use person::*;
 pub use search::*;
+pub use supervision::*;
 pub use system::*;
+pub use workflow::*;
 
 use chrono::NaiveDate;
 

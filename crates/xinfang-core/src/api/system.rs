@@ -13,6 +13,7 @@ use crate::{
     clock::china_date,
     domain::{
         codes::{CodeEntry, CodeTable},
+        deadline::Rollover,
         idcard::{self, LegacyPolicy},
         phone,
     },
@@ -265,6 +266,16 @@ pub struct Settings {
     pub legacy_id_numbers: LegacyIdSetting,
     /// From how many visitors a visit counts as a group visit (集体访). ❓ local practice: 5.
     pub group_visit_threshold: u32,
+    /// Days left at or below which a clock shows 临期. Default 3.
+    pub clock_approaching_days: u32,
+    /// Whether a calendar-day limit ending on a rest day moves to the next working day (the
+    /// 民法典 Art. 203 reading). Off by default: the 条例 does not say so (domain.md §1.10).
+    pub deadline_rollover: Rollover,
+    /// Whether 基本满意 counts as satisfied in 参评群众满意率 (some places count only 满意).
+    pub satisfaction_counts_basic: bool,
+    /// Days without a repeat after which a closed first petition counts as resolved
+    /// (初信初访化解率). ❓ local practice: 90.
+    pub first_petition_resolution_days: u32,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -282,6 +293,10 @@ impl Default for Settings {
         Settings {
             legacy_id_numbers: LegacyIdSetting::Convert,
             group_visit_threshold: 5,
+            clock_approaching_days: crate::domain::deadline::DEFAULT_APPROACHING_DAYS,
+            deadline_rollover: Rollover::None,
+            satisfaction_counts_basic: true,
+            first_petition_resolution_days: 90,
         }
     }
 }
@@ -322,6 +337,20 @@ pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> 
             "out_of_range",
             "group_visit_threshold",
             "集体访人数下限至少为2人",
+        ));
+    }
+    if input.clock_approaching_days > 30 {
+        return Err(Error::field(
+            "out_of_range",
+            "clock_approaching_days",
+            "临期提醒天数应在0至30日之间",
+        ));
+    }
+    if !(1..=3650).contains(&input.first_petition_resolution_days) {
+        return Err(Error::field(
+            "out_of_range",
+            "first_petition_resolution_days",
+            "初信初访化解的观察天数应在1至3650日之间",
         ));
     }
     let current = serde_json::to_value(Settings::load(register.conn())?)?;
