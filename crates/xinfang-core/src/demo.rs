@@ -547,14 +547,15 @@ pub fn generate(
                 let after = |rng: &mut Rng, lo: u64, hi: u64| {
                     received_at + Duration::days((lo + rng.below(hi - lo + 1)) as i64)
                 };
-                if roll < 55 {
+                // 5 % are left untouched: the supervisor's overdue list is never empty.
+                if roll < 60 {
                     pending.push(Reverse((
                         after(&mut rng, 1, 5),
                         idx,
                         matter_id,
                         Plan::Accept,
                     )));
-                } else if roll < 85 {
+                } else if roll < 95 {
                     let unit = rng.pick(UNITS);
                     let forward = rng.chance(50);
                     pending.push(Reverse((
@@ -597,8 +598,8 @@ pub fn generate(
                     Plan::Accept => {
                         api::demo_step(w, matter_id, StepKind::Accept, on, None, rollover)?;
                         // Most are answered within the 60 days; some are late.
-                        if rng.chance(85) {
-                            pending.push(next(15 + rng.below(56) as i64, Plan::Answer));
+                        if rng.chance(95) {
+                            pending.push(next(15 + rng.below(50) as i64, Plan::Answer));
                         }
                     }
                     Plan::HandOver(forward, unit) => {
@@ -608,8 +609,8 @@ pub fn generate(
                             StepKind::Assign
                         };
                         api::demo_step(w, matter_id, kind, on, Some(unit), rollover)?;
-                        if rng.chance(90) {
-                            pending.push(next(2 + rng.below(16) as i64, Plan::Notice));
+                        if rng.chance(97) {
+                            pending.push(next(2 + rng.below(15) as i64, Plan::Notice));
                         }
                     }
                     Plan::Notice => {

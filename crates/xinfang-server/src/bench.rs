@@ -7,10 +7,15 @@
 //!   registration, same pragmas. The ratio is the price of the surface.
 //! - `search`: first-page latency (count + 50 newest rows) over a mixed query set at each
 //!   register size, against `LIKE '%…%'` producing the same answer on the same data.
+//! - `clocks`: the state (正常/临期/到期/逾期) of every open clock read from the stored due
+//!   dates, against recomputing every due date from its start with the calendar (what a design
+//!   without stored dates would do); plus the supervision page and the indicators for a month
+//!   and a year.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use chrono::Datelike;
 use rusqlite::{Connection, params_from_iter, types::Value};
 use serde_json::json;
 use xinfang_core::{
@@ -457,6 +462,126 @@ pub fn search(sizes: &[u64]) -> anyhow::Result<()> {
             "  p95 ratio LIKE/index: {:.1}×  (targets: index p95 < 20 ms at 1M, ≥ 10× faster than LIKE)",
             ms(l95) / ms(p95).max(0.001)
         );
+        drop(register);
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(())
+}
+
+/// Clock states for every case and the supervision/indicator queries, at each size.
+pub fn clocks(sizes: &[u64]) -> anyhow::Result<()> {
+    use xinfang_core::{api, domain::deadline};
+    for &size in sizes {
+        let tmp = std::env::temp_dir().join(format!(
+            "xinfang-bench-clocks-{size}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        let (mut register, clock) = bench_register_dir(&tmp, size)?;
+        let started = Instant::now();
+        let until = register.now();
+        demo::generate(&mut register, &clock, 42, size, until)?;
+        let today = xinfang_core::clock::china_date(register.now());
+        let open: i64 = register.conn().query_row(
+            "SELECT count(*) FROM matter_clocks WHERE status = 'open'",
+            [],
+            |r| r.get(0),
+        )?;
+        println!(
+            "\nclock benchmark — {size} matters, {open} open clocks (generated in {:.0} s)",
+            started.elapsed().as_secs_f64()
+        );
+        let rounds = 3;
+        let mut stored = Vec::new();
+        let mut counts = api::ClockCounts::default();
+        for _ in 0..rounds {
+            let t = Instant::now();
+            counts = api::recompute_states(register.conn(), today, 3)?;
+            stored.push(t.elapsed());
+        }
+        // Baseline: recompute each open clock's due date from its start and length.
+        let mut naive = Vec::new();
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let mut stmt = register.conn().prepare(
+                "SELECT kind, start_date, length FROM matter_clocks WHERE status = 'open'
+                   AND kind NOT IN ('D4', 'D7', 'D9')",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut overdue = 0u64;
+            while let Some(r) = rows.next()? {
+                let kind: String = r.get(0)?;
+                let start: String = r.get(1)?;
+                let length: u32 = r.get(2)?;
+                let kind = deadline::ClockKind::ALL
+                    .into_iter()
+                    .find(|k| k.code() == kind)
+                    .context("clock kind")?;
+                let start = chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d")?;
+                let due = deadline::compute_due(
+                    kind,
+                    start,
+                    Some(length),
+                    deadline::Rollover::None,
+                    register.calendar(),
+                )
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+                if due.due < today {
+                    overdue += 1;
+                }
+            }
+            anyhow::ensure!(overdue == counts.overdue, "baseline disagrees on overdue");
+            naive.push(t.elapsed());
+        }
+        stored.sort();
+        naive.sort();
+        let (a, b) = (percentile(&stored, 0.5), percentile(&naive, 0.5));
+        println!(
+            "  every clock state from stored dates: {:>9.1} ms   (逾期 {}, 到期 {}, 临期 {})",
+            ms(a),
+            counts.overdue,
+            counts.due_today,
+            counts.approaching
+        );
+        println!(
+            "  baseline, every due date recomputed: {:>9.1} ms   ratio {:.1}×  (target < 2 s at 1M)",
+            ms(b),
+            ms(b) / ms(a).max(0.001)
+        );
+        let session = Session {
+            user_id: uuid::Uuid::nil(),
+            username: "bench".into(),
+            display_name: "bench".into(),
+            role: Role::Supervisor,
+        };
+        let mut timed = |label: &str, op: &str, input: serde_json::Value| -> anyhow::Result<()> {
+            let mut times = Vec::new();
+            for _ in 0..rounds {
+                let t = Instant::now();
+                ops::call(&mut register, Some(&session), op, input.clone())?;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            println!("  {label:<37} {:>9.1} ms", ms(percentile(&times, 0.5)));
+            Ok(())
+        };
+        timed(
+            "supervision page (overdue + groups)",
+            "clocks_list",
+            json!({ "bucket": "overdue" }),
+        )?;
+        let month_start = today.with_day(1).context("month")?;
+        timed(
+            "indicators, this month",
+            "indicators",
+            json!({ "from": month_start, "to": today }),
+        )?;
+        timed(
+            "indicators, twelve months (target < 5 s)",
+            "indicators",
+            json!({ "from": today - chrono::Days::new(365), "to": today }),
+        )?;
         drop(register);
         let _ = std::fs::remove_dir_all(&tmp);
     }

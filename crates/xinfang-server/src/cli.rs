@@ -99,12 +99,12 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Benchmarks: `register` or `search`.
+    /// Benchmarks: `register`, `search` or `clocks`.
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["register", "search"])]
+        #[arg(value_parser = ["register", "search", "clocks"])]
         which: String,
-        /// Register size(s) for the search benchmark, comma-separated.
+        /// Register size(s) for the search and clocks benchmarks, comma-separated.
         #[arg(long, default_value = "100000,1000000")]
         sizes: String,
         /// Registrations for the register benchmark.
@@ -207,6 +207,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 .context("--sizes takes comma-separated numbers")?;
             match which.as_str() {
                 "register" => crate::bench::register(count)?,
+                "clocks" => crate::bench::clocks(&sizes)?,
                 _ => crate::bench::search(&sizes)?,
             }
             Ok(ExitCode::SUCCESS)
