@@ -1,7 +1,7 @@
 // Routes, lazily loaded per screen, with the sign-in and role guard.
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from './api/types'
-import { ADMINS, CASE_WRITERS, EVERYONE, mayOpen } from './lib/nav'
+import { ADMINS, CASE_WRITERS, EVERYONE, HANDLERS, OVERSEERS, mayOpen } from './lib/nav'
 import { restoreSession, session } from './session'
 import { shellConfigured } from './lib/shell'
 import { zh } from './i18n/zh-CN'
@@ -58,6 +58,18 @@ const routes: RouteRecordRaw[] = [
         name: 'person-lookup',
         component: () => import('./views/guide/PersonLookupView.vue'),
         meta: { roles: EVERYONE, title: zh.nav.personLookup },
+      },
+      {
+        path: 'supervision',
+        name: 'supervision',
+        component: () => import('./views/supervision/SupervisionView.vue'),
+        meta: { roles: HANDLERS, title: zh.nav.supervision },
+      },
+      {
+        path: 'indicators',
+        name: 'indicators',
+        component: () => import('./views/supervision/IndicatorsView.vue'),
+        meta: { roles: OVERSEERS, title: zh.nav.indicators },
       },
       {
         path: 'admin/users',

@@ -1,6 +1,6 @@
 // Typed wrappers for registering, reading, searching and handling 信访事项.
 import { call } from './transport'
-import type { Matter, MatterDetail, MatterInput, MatterStats, SearchInput, SearchPage, StatsInput, Step, StepInput } from './types'
+import type { Matter, MatterDetail, MatterInput, MatterStats, SearchInput, SearchPage, StatsInput } from './types'
 
 export function registerMatter(input: MatterInput): Promise<Matter> {
   return call('matter_register', input)
@@ -15,10 +15,6 @@ export function getMatter(idOrNumber: string): Promise<MatterDetail> {
 
 export function searchMatters(input: SearchInput): Promise<SearchPage> {
   return call('matter_search', input)
-}
-
-export function recordStep(input: StepInput): Promise<Step> {
-  return call('matter_step_record', input)
 }
 
 /** Exact counts for the desk overview (search totals stop counting at a cap). */

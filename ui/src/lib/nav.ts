@@ -7,6 +7,8 @@ export const CASE_WRITERS: readonly Role[] = ['guide', 'interviewer', 'handler',
 /** Roles that record handling steps (the backend's HANDLERS). */
 export const HANDLERS: readonly Role[] = ['interviewer', 'handler', 'supervisor']
 export const ADMINS: readonly Role[] = ['admin']
+/** Supervisors and administrators (indicators, the calendar re-check). */
+export const OVERSEERS: readonly Role[] = ['supervisor', 'admin']
 export const EVERYONE: readonly Role[] = ['guide', 'interviewer', 'handler', 'supervisor', 'admin']
 
 export interface NavItem {
@@ -24,6 +26,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'matter-new', path: '/matters/new', label: zh.nav.matterNew, roles: CASE_WRITERS, shortcut: 'N' },
   { name: 'person-lookup', path: '/persons', label: zh.nav.personLookup, roles: EVERYONE, shortcut: 'P' },
   { name: 'matter-search', path: '/matters', label: zh.nav.matterSearch, roles: EVERYONE, shortcut: 'S' },
+  { name: 'supervision', path: '/supervision', label: zh.nav.supervision, roles: HANDLERS, shortcut: 'J' },
+  { name: 'indicators', path: '/indicators', label: zh.nav.indicators, roles: OVERSEERS },
   { name: 'admin-users', path: '/admin/users', label: zh.nav.users, roles: ADMINS },
   { name: 'admin-settings', path: '/admin/settings', label: zh.nav.systemSettings, roles: ADMINS },
 ]
