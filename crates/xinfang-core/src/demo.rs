@@ -18,8 +18,8 @@ use crate::{
     auth::Session,
     clock::{FixedClock, splitmix64},
     domain::{codes::CodeTable, idcard},
-    events::{EventBody, VisitPersonRecord, VisitRecord},
-    model::{Role, StepKind},
+    events::{EventBody, FollowupRecord, VisitPersonRecord, VisitRecord},
+    model::{Rating, Role, StepKind},
     register::Register,
     search,
 };
@@ -355,7 +355,9 @@ pub fn generate(
     let mut known: Vec<Known> = Vec::new();
     let mut pending: BinaryHeap<Reverse<Scheduled>> = BinaryHeap::new();
     let mut summary = DemoSummary::default();
-    let batch = 500;
+    // A batch never spans more than about a day, so that registration times and the later
+    // handling steps fall on the days they would have at a real desk.
+    let batch = (cases / 730).clamp(1, 500);
     let mut done = 0;
     while done < cases {
         let n = batch.min(cases - done);
@@ -618,9 +620,32 @@ pub fn generate(
                     }
                     Plan::Answer => {
                         api::demo_step(w, matter_id, StepKind::Answer, on, None, rollover)?;
+                        if rng.chance(60) {
+                            pending.push(next(3 + rng.below(10) as i64, Plan::Followup));
+                        }
                         if rng.chance(80) {
                             pending.push(next(31 + rng.below(10) as i64, Plan::Close));
                         }
+                    }
+                    Plan::Followup => {
+                        let rating = match rng.below(10) {
+                            0 => Rating::Dissatisfied,
+                            1 | 2 => Rating::Basic,
+                            _ => Rating::Satisfied,
+                        };
+                        let followup_id = w.next_id();
+                        w.record(EventBody::FollowupRecorded(FollowupRecord {
+                            followup_id,
+                            matter_id,
+                            followed_on: on,
+                            by_name: "赵敏".to_owned(),
+                            method: "电话".to_owned(),
+                            result: "信访人表示已收到答复".to_owned(),
+                            acceptance_rating: Some(Rating::Satisfied),
+                            handling_rating: Some(rating),
+                            query_code: None,
+                            note: None,
+                        }))?;
                     }
                     Plan::Close => {
                         api::demo_step(w, matter_id, StepKind::Close, on, None, rollover)?;
@@ -646,6 +671,7 @@ enum Plan {
     HandOver(bool, &'static str),
     Notice,
     Answer,
+    Followup,
     Close,
 }
 

@@ -1629,6 +1629,10 @@ pub fn demo_step(
     clock_effects(w, matter_id, kind, on, holder, handling, rollover)?;
     let mut detail = StepDetail {
         effective_on: Some(on),
+        // Whoever accepts a demo matter handles it, as at a real desk.
+        handler_id: (kind == StepKind::Accept)
+            .then(|| Uuid::parse_str(w.actor()).ok())
+            .flatten(),
         ..StepDetail::default()
     };
     match kind {

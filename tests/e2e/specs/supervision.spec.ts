@@ -1,0 +1,97 @@
+// Supervision in a real browser against a real `xinfang serve`: the supervisor sees overdue
+// matters, sends 督办 and finds it on the case timeline; a handler accepts and answers a matter
+// through the workflow dialog, with a missing delivery date shown at its field and nothing lost;
+// the indicators open the cases behind a figure.
+import { appUrl, expect, formItem, login, screenshot, test } from './fixtures'
+
+test.describe.configure({ mode: 'serial' })
+
+let overdueNumber = ''
+
+function inFuture(days: number): string {
+  const d = new Date(Date.now() + days * 86_400_000)
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+test('the supervisor sees overdue matters and sends 督办, which the case timeline shows', async ({ page }) => {
+  await login(page, 'chenjing')
+  await page.getByRole('link', { name: /时限监督/ }).click()
+  const overdue = page.getByTestId('bucket-overdue')
+  await expect(overdue).toHaveAttribute('aria-selected', 'true')
+  await expect(overdue.locator('.bucket-count')).not.toHaveText('0')
+  const table = page.getByTestId('clock-table')
+  const firstRow = table.locator('.el-table__body tr').first()
+  await expect(firstRow).toContainText('逾期')
+  overdueNumber = (await firstRow.locator('.case-number').innerText()).trim()
+  await screenshot(page, '20-supervision')
+
+  await page.getByTestId(`supervise-${overdueNumber}`).first().click()
+  const dialog = page.getByTestId('workflow-dialog')
+  await expect(dialog.getByText('催办 / 督办')).toBeVisible()
+  await formItem(dialog, '被督办单位（默认当前承办单位）').locator('input').fill('县人社局')
+  await formItem(dialog, '督办要求').locator('textarea').fill('请于限期内书面告知信访人并报送办理情况')
+  // 督办 without a finish-by date is refused at that field; what was typed stays.
+  await dialog.getByTestId('workflow-submit').click()
+  await expect(formItem(dialog, '限期（督办必填）')).toContainText('请填写督办限期')
+  await expect(formItem(dialog, '督办要求').locator('textarea')).toHaveValue('请于限期内书面告知信访人并报送办理情况')
+  const due = formItem(dialog, '限期（督办必填）').locator('input')
+  await due.fill(inFuture(10))
+  await due.press('Enter')
+  await dialog.getByTestId('workflow-submit').click()
+  await expect(page.getByText('催办 / 督办已记录')).toBeVisible()
+
+  await page.goto(appUrl(`/matters/${overdueNumber}`))
+  const timeline = page.getByTestId('timeline-table')
+  await expect(timeline.getByText(/督办：县人社局/)).toBeVisible()
+  await expect(timeline.getByText('陈静（负责人）').first()).toBeVisible()
+  await expect(page.getByTestId('clocks-table')).toContainText('逾期')
+  await screenshot(page, '21-supervised-case')
+})
+
+test('a handler accepts and answers a matter; a missing delivery date is shown at its field', async ({ page }) => {
+  await login(page, 'zhaomin')
+  await page.goto(appUrl(`/matters/${overdueNumber}`))
+  await page.getByTestId('actions-button').click()
+  await page.getByTestId('action-accept').click()
+  const dialog = page.getByTestId('workflow-dialog')
+  await dialog.getByTestId('workflow-submit').click()
+  await expect(page.getByText('受理已记录')).toBeVisible()
+  await expect(page.getByTestId('clocks-table')).toContainText('办结期限')
+  await expect(page.getByText('已受理').first()).toBeVisible()
+
+  await page.getByTestId('actions-button').click()
+  await page.getByTestId('action-answer').click()
+  await expect(dialog.getByText('答复（处理意见书）')).toBeVisible()
+  await formItem(dialog, '意见概要').locator('textarea').fill('经核查，已责成相关单位限期解决')
+  await expect(async () => {
+    await dialog.getByTestId('item-0').locator('.el-select__wrapper').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: /^\s*支持\s*$/ }).first().click({ timeout: 2_000 })
+    await expect(dialog.getByTestId('item-0')).toContainText('支持', { timeout: 1_000 })
+  }).toPass({ timeout: 10_000 })
+  await formItem(dialog, '送达方式').locator('input').fill('直接送达')
+  await dialog.getByTestId('workflow-submit').click()
+  await expect(formItem(dialog, '送达日期')).toContainText('送达日期')
+  await expect(formItem(dialog, '意见概要').locator('textarea')).toHaveValue('经核查，已责成相关单位限期解决')
+  const delivered = formItem(dialog, '送达日期').locator('input')
+  await delivered.fill(inFuture(0))
+  await delivered.press('Enter')
+  await dialog.getByTestId('workflow-submit').click()
+  await expect(page.getByText('答复（处理意见书）已记录')).toBeVisible()
+  await expect(page.getByText('已答复').first()).toBeVisible()
+  await expect(page.getByTestId('clocks-table')).toContainText('申请复查期限')
+  await screenshot(page, '22-answered-case')
+})
+
+test('the indicators open the cases behind a figure', async ({ page }) => {
+  await login(page, 'chenjing')
+  await page.getByRole('link', { name: /考核指标/ }).click()
+  const table = page.getByTestId('indicator-table')
+  await expect(table.getByText('及时受理率')).toBeVisible()
+  await expect(table.getByText('网上信访占比')).toBeVisible()
+  const row = table.locator('.el-table__body tr', { hasText: '重复信访率' })
+  await row.locator('td').nth(3).getByRole('button').click()
+  const drill = page.getByRole('dialog', { name: /重复信访率/ })
+  await expect(drill).toBeVisible()
+  await expect(drill.locator('.case-number').first()).toBeVisible()
+  await screenshot(page, '23-indicators')
+})
