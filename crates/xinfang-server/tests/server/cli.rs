@@ -22,7 +22,7 @@ fn init_demo_verify_succeeds_and_a_corrupted_row_makes_verify_fail_naming_it() {
         .query_row("SELECT number FROM matters WHERE rid = 7", [], |r| r.get(0))
         .expect("row 7");
     conn.execute(
-        "UPDATE matters SET status = 'closed', summary = '篡改' WHERE rid = 7",
+        "UPDATE matters SET status = 'rechecked', summary = '篡改' WHERE rid = 7",
         [],
     )
     .expect("tamper");
