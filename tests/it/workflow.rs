@@ -553,3 +553,111 @@ fn indicators_match_counts_worked_out_by_hand() {
         (json!(1), json!(1))
     );
 }
+
+#[test]
+fn next_years_schedule_is_imported_and_the_county_overlay_applies() {
+    let mut desk = TestDesk::new();
+    let admin = desk.admin.clone();
+    let handler = desk.handler.clone();
+    let supervisor = desk.supervisor.clone();
+    // Before 2027 is loaded, a working-day clock ending in 2027 is computed with weekends only
+    // and says so.
+    at(&desk, "2026-12-28");
+    let m = new_matter(&mut desk, 1);
+    desk.ok(
+        &handler,
+        "matter_forward",
+        json!({ "matter_id": m, "unit": "县人社局", "sent_on": "2026-12-28" }),
+    );
+    let warned = clocks(&mut desk, &m)
+        .into_iter()
+        .find(|c| c["kind"] == "D4")
+        .expect("D4");
+    // 12-29, 30, 31, 01-01 (a Friday, unknown), 01-04.
+    assert_eq!(warned["due"], "2027-01-04");
+    assert!(
+        warned["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("2027年节假日安排尚未导入")),
+        "{warned}"
+    );
+    // A malformed year is refused at its field and changes nothing.
+    let before = desk.event_count();
+    let err = desk
+        .call(
+            &admin,
+            "calendar_import",
+            json!({ "year": 2027, "version": "测试通知", "source": "测试",
+                    "days": [{ "date": "2027-01-06", "kind": "makeup_workday" }] }),
+        )
+        .expect_err("a make-up day must be a weekend day")
+        .to_api();
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("invalid_calendar", Some("days"))
+    );
+    assert_eq!(desk.event_count(), before);
+    // Import a 2027 schedule (a test notice: New Year 01-01 to 01-03).
+    let year = json!({ "year": 2027, "version": "测试通知/2026-11-28", "source": "测试",
+        "days": [
+            { "date": "2027-01-01", "kind": "holiday", "name": "元旦" },
+            { "date": "2027-01-02", "kind": "holiday", "name": "元旦" },
+            { "date": "2027-01-03", "kind": "holiday", "name": "元旦" }
+        ] });
+    let info = desk.ok(&admin, "calendar_import", year.clone());
+    assert!(
+        info["years"]
+            .as_array()
+            .expect("years")
+            .iter()
+            .any(|y| y["year"] == 2027 && y["imported"] == true)
+    );
+    let err = desk
+        .call(&admin, "calendar_import", year)
+        .expect_err("twice")
+        .to_api();
+    assert_eq!(err.code, "already_loaded");
+    // The handler cannot change the calendar.
+    let err = desk
+        .call(&handler, "calendar_overlay_set", json!({ "days": [] }))
+        .expect_err("admins only")
+        .to_api();
+    assert_eq!(err.code, "forbidden");
+    // The stored date stays; the check flags that 2027's schedule moves it to 01-05.
+    let flagged = |desk: &mut TestDesk| {
+        let moves = desk.ok(&supervisor, "clocks_calendar_check", json!({}));
+        moves
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|m| m["kind"] == "D4")
+            .map(|d4| d4["recomputed_due"].clone())
+    };
+    assert_eq!(flagged(&mut desk), Some(json!("2027-01-05")));
+    assert_eq!(due(&mut desk, &m, "D4"), "2027-01-04");
+    // The county declares 12-29 a local holiday: one more day.
+    desk.ok(
+        &admin,
+        "calendar_overlay_set",
+        json!({ "days": [{ "date": "2026-12-29", "kind": "holiday", "name": "县庆" }] }),
+    );
+    assert_eq!(flagged(&mut desk), Some(json!("2027-01-06")));
+    // A new forward now computes with both.
+    let m2 = new_matter(&mut desk, 2);
+    desk.ok(
+        &handler,
+        "matter_forward",
+        json!({ "matter_id": m2, "unit": "县人社局", "sent_on": "2026-12-28" }),
+    );
+    assert_eq!(due(&mut desk, &m2, "D4"), "2027-01-06");
+    // The imported year and the overlay survive reopening the register file.
+    let path = desk.path();
+    let reopened = xinfang_core::Register::open(
+        &path,
+        Box::new(desk.clock.clone()),
+        Box::new(xinfang_core::clock::SeededIds::new(9, 1)),
+    )
+    .expect("reopen");
+    assert!(reopened.calendar().covers(2027));
+    assert_eq!(reopened.calendar().overlay_days().len(), 1);
+}

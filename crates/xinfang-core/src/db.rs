@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_workflow",
         include_str!("../../../schemas/desk/0004_workflow.sql"),
     ),
+    (
+        "0005_calendar",
+        include_str!("../../../schemas/desk/0005_calendar.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

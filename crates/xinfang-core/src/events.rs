@@ -13,7 +13,10 @@ use uuid::Uuid;
 use crate::{
     Result,
     clock::fmt_utc,
-    domain::deadline::{ClockKind, DueDate},
+    domain::{
+        calendar::{CalendarDay, CalendarYear},
+        deadline::{ClockKind, DueDate},
+    },
     model::{ClockStatus, IdType, Outcome, Rating, Role, StepKind},
 };
 
@@ -124,6 +127,15 @@ pub enum EventBody {
     /// Leader ownership (包案) set or replaced.
     #[serde(rename = "matter.ownership_set")]
     OwnershipSet(OwnershipRecord),
+    /// A national holiday schedule was imported (next year, or a corrected notice).
+    #[serde(rename = "calendar.year_imported")]
+    CalendarYearImported(CalendarYear),
+    /// The county overlay was replaced as a whole.
+    #[serde(rename = "calendar.overlay_set")]
+    CalendarOverlaySet {
+        /// Local holidays and working days.
+        days: Vec<CalendarDay>,
+    },
 }
 
 /// Stored form of a started clock: everything needed to show and judge it later without
@@ -452,6 +464,8 @@ impl EventBody {
             EventBody::ClockEnded { .. } => "clock.ended",
             EventBody::FollowupRecorded(_) => "matter.followup_recorded",
             EventBody::OwnershipSet(_) => "matter.ownership_set",
+            EventBody::CalendarYearImported(_) => "calendar.year_imported",
+            EventBody::CalendarOverlaySet { .. } => "calendar.overlay_set",
         }
     }
 

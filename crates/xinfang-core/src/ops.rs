@@ -9,6 +9,7 @@ use crate::{
     Error, Result,
     api::{self, *},
     auth::Session,
+    domain::calendar::CalendarYear,
     model::Role,
     register::Register,
 };
@@ -154,6 +155,9 @@ operations! {
     clocks_list(ClocksInput) -> ClockPage, Access::Roles(HANDLERS), mutates: false, "时限监督（逾期、到期、临期）";
     indicators(IndicatorsInput) -> Vec<Indicator>, Access::Roles(OVERSEERS), mutates: false, "考核指标（三率等）";
     indicator_cases(IndicatorCasesInput) -> Vec<IndicatorCase>, Access::Roles(OVERSEERS), mutates: false, "指标明细";
+    calendar_get(Empty) -> CalendarInfo, Access::AnyUser, mutates: false, "节假日安排";
+    calendar_import(CalendarYear) -> CalendarInfo, Access::Roles(ADMINS), mutates: true, "导入全年节假日安排";
+    calendar_overlay_set(OverlayInput) -> CalendarInfo, Access::Roles(ADMINS), mutates: true, "设置本县节假日调整";
     clocks_calendar_check(Empty) -> Vec<ClockMove>, Access::Roles(OVERSEERS), mutates: false, "节假日表更新后的期限核对";
 }
 

@@ -29,6 +29,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("matter_clocks", "id"),
     ("followups", "id"),
     ("matter_ownership", "matter_id"),
+    ("calendar_years", "year"),
+    ("calendar_overlay", "date"),
 ];
 
 /// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
@@ -276,6 +278,31 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                     event.actor
                 ],
             )?;
+        }
+        EventBody::CalendarYearImported(year) => {
+            conn.execute(
+                "INSERT INTO calendar_years (year, version, body, imported_at, imported_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (year) DO UPDATE SET version = excluded.version,
+                   body = excluded.body, imported_at = excluded.imported_at,
+                   imported_by = excluded.imported_by",
+                params![
+                    year.year,
+                    year.version,
+                    serde_json::to_string(year)?,
+                    at,
+                    event.actor
+                ],
+            )?;
+        }
+        EventBody::CalendarOverlaySet { days } => {
+            conn.execute("DELETE FROM calendar_overlay", [])?;
+            for day in days {
+                conn.execute(
+                    "INSERT INTO calendar_overlay (date, kind, name) VALUES (?1, ?2, ?3)",
+                    params![day.date.to_string(), enum_code(&day.kind)?, day.name],
+                )?;
+            }
         }
         EventBody::OwnershipSet(o) => {
             conn.execute(

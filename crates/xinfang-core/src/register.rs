@@ -14,7 +14,10 @@ use crate::{
     Error, Result,
     clock::{Clock, IdGen},
     db,
-    domain::{calendar::Calendar, codes::CodeTables},
+    domain::{
+        calendar::{Calendar, CalendarDay, CalendarYear},
+        codes::CodeTables,
+    },
     events::{self, Event, EventBody},
     projection,
 };
@@ -72,7 +75,56 @@ impl Register {
             centre: None,
         };
         register.centre = register.load_centre()?;
+        register.reload_calendar()?;
         Ok(register)
+    }
+
+    /// Rebuilds the working-day calendar from the bundled years, the years an administrator
+    /// imported (which replace bundled ones of the same number) and the county overlay.
+    pub fn reload_calendar(&mut self) -> Result<()> {
+        let mut calendar = Calendar::bundled();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM calendar_years ORDER BY year")?;
+        let bodies = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        for body in bodies {
+            let year: CalendarYear = serde_json::from_str(&body)?;
+            calendar
+                .replace_year(year)
+                .map_err(|e| Error::Internal(e.message_zh()))?;
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT date, kind, name FROM calendar_overlay ORDER BY date")?;
+        let overlay = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        let mut days = Vec::with_capacity(overlay.len());
+        for (date, kind, name) in overlay {
+            days.push(CalendarDay {
+                date: chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                    .map_err(|e| Error::Internal(format!("bad overlay date {date}: {e}")))?,
+                kind: serde_json::from_value(serde_json::Value::String(kind))?,
+                name,
+            });
+        }
+        if !days.is_empty() {
+            calendar = calendar
+                .with_overlay(days)
+                .map_err(|e| Error::Internal(e.message_zh()))?;
+        }
+        self.calendar = Arc::new(calendar);
+        Ok(())
     }
 
     fn load_centre(&self) -> Result<Option<Centre>> {

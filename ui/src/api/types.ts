@@ -79,6 +79,52 @@ export interface AttachmentInput {
   size: number;
 }
 
+/** One listed day of a calendar file or of the county overlay. */
+export interface CalendarDay {
+  /** The date, `YYYY-MM-DD`. */
+  date: string;
+  /** What the day is. */
+  kind: DayKind;
+  /** Label for staff, e.g. `春节` or `春节调休上班`. */
+  name?: string | null;
+}
+
+/** The calendar in force. */
+export interface CalendarInfo {
+  /** The county overlay. */
+  overlay: CalendarDay[];
+  /** The version string stored with every due date computed now. */
+  version: string;
+  /** Loaded national years. */
+  years: CalendarYearInfo[];
+}
+
+/** The national holiday schedule of one year, as published by the State Council.  Only holidays and make-up working days are listed; every other weekend day is a rest day and every other weekday a working day. */
+export interface CalendarYear {
+  /** Holidays (every day of each break) and make-up working days. */
+  days: CalendarDay[];
+  /** Where the dates were copied from. */
+  source: string;
+  /** Identifies the notice (document number and/or issue date); copied into every computed deadline through [`Calendar::version`]. */
+  version: string;
+  /** The calendar year described. */
+  year: number;
+}
+
+/** One loaded national year. */
+export interface CalendarYearInfo {
+  /** Holidays listed. */
+  holidays: number;
+  /** Imported by an administrator (otherwise bundled with the app). */
+  imported: boolean;
+  /** Make-up working days listed. */
+  makeup_workdays: number;
+  /** The notice it comes from. */
+  version: string;
+  /** The year. */
+  year: number;
+}
+
 /** Which clocks a supervision list shows. */
 export type ClockBucket = "overdue" | "due_today" | "this_week" | "approaching" | "open";
 
@@ -243,6 +289,9 @@ export interface CountRow {
   /** Chinese name. */
   name: string;
 }
+
+/** What kind of day a date is for office purposes. */
+export type DayKind = "workday" | "restday" | "holiday" | "makeup_workday";
 
 /** Nothing to return. */
 export interface Done {
@@ -755,6 +804,12 @@ export interface OpinionInput {
 /** The decision on one item of a petitioner's request (Art. 32). */
 export type Outcome = "support" | "explain" | "reject";
 
+/** The county overlay, replaced as a whole. */
+export interface OverlayInput {
+  /** Local holidays and local working days. */
+  days: CalendarDay[];
+}
+
 /** 包案 as recorded on a case. */
 export interface Ownership {
   /** 化解时限. */
@@ -1265,6 +1320,12 @@ export interface Operations {
   indicators: { input: IndicatorsInput; output: Indicator[] };
   /** 指标明细 */
   indicator_cases: { input: IndicatorCasesInput; output: IndicatorCase[] };
+  /** 节假日安排 */
+  calendar_get: { input: Empty; output: CalendarInfo };
+  /** 导入全年节假日安排 */
+  calendar_import: { input: CalendarYear; output: CalendarInfo };
+  /** 设置本县节假日调整 */
+  calendar_overlay_set: { input: OverlayInput; output: CalendarInfo };
   /** 节假日表更新后的期限核对 */
   clocks_calendar_check: { input: Empty; output: ClockMove[] };
 }

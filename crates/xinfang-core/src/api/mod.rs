@@ -5,6 +5,7 @@
 //! form (every rejection names its field, in Chinese), and writes through `Register::write`, so
 //! one call is one transaction.
 
+mod calendar;
 mod indicators;
 mod matter;
 mod person;
@@ -13,6 +14,7 @@ mod supervision;
 mod system;
 mod workflow;
 
+pub use calendar::*;
 pub use indicators::*;
 pub use matter::*;
 pub use person::*;

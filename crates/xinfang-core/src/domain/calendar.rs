@@ -396,6 +396,16 @@ impl Calendar {
         self.years.keys().copied().collect()
     }
 
+    /// The loaded national schedule of `year`, if any.
+    pub fn year(&self, year: i32) -> Option<&CalendarYear> {
+        self.years.get(&year)
+    }
+
+    /// The county overlay, in date order.
+    pub fn overlay_days(&self) -> Vec<CalendarDay> {
+        self.overlay.values().cloned().collect()
+    }
+
     /// A string identifying exactly what this calendar says, e.g.
     /// `cn-2025:国办发明电〔2024〕12号/2024-11-12;cn-2026:…;overlay:0`. It is stored with every
     /// computed due date so that a later calendar change can be detected.
