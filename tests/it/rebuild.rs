@@ -23,7 +23,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         4 => (0u8..6).prop_map(|person| Action::NewMatter { person }),
         1 => (0u8..20, 0u8..20).prop_map(|(a, b)| Action::RepeatLink { a, b }),
-        3 => (0u8..20, 0u8..10).prop_map(|(matter, kind)| Action::Step { matter, kind }),
+        3 => (0u8..20, 0u8..11).prop_map(|(matter, kind)| Action::Step { matter, kind }),
         1 => (0u8..6).prop_map(|person| Action::Rename { person }),
         1 => (0u8..20).prop_map(|matter| Action::Attach { matter }),
         1 => (0u8..6, any::<bool>()).prop_map(|(person, group)| Action::Visit { person, group }),
@@ -60,6 +60,7 @@ fn run_script(desk: &mut TestDesk, script: &[Action]) {
                     2 => ("matter_no_longer_accept", json!({ "matter_id": m, "reason": "同一事实和理由" })),
                     3 => ("matter_forward", json!({ "matter_id": m, "unit": "县人社局" })),
                     4 => ("matter_assign", json!({ "matter_id": m, "unit": "县住建局" })),
+                    10 => ("risk_register", json!({ "level": "village", "title": "邻里纠纷", "description": "宅基地边界", "owner": "村委会", "plan": "调解", "deadline": "2026-12-31", "matter_id": m })),
                     5 => ("matter_answer", json!({ "matter_id": m, "items": [{ "item": "支付工资", "outcome": "support" }], "delivered_on": "2026-11-28", "delivery_method": "直接送达" })),
                     6 => ("matter_close", json!({ "matter_id": m })),
                     7 => ("matter_extend", json!({ "matter_id": m, "days": 20, "approver": "局长", "reason": "需要调查" })),

@@ -661,3 +661,91 @@ fn next_years_schedule_is_imported_and_the_county_overlay_applies() {
     assert!(reopened.calendar().covers(2027));
     assert_eq!(reopened.calendar().overlay_days().len(), 1);
 }
+
+#[test]
+fn a_risk_is_tracked_to_its_deadline_and_closed_off_by_a_supervisor() {
+    let mut desk = TestDesk::new();
+    let handler = desk.handler.clone();
+    let supervisor = desk.supervisor.clone();
+    at(&desk, "2026-11-02");
+    let mut input = json!({ "level": "township", "title": "某村土地征收补偿纠纷", "description": "二十余户村民对补偿标准有异议",
+        "region_code": "330106", "owner": "文新街道 王主任", "plan": "组织听证，逐户核算" });
+    let err = desk
+        .call(&handler, "risk_register", input.clone())
+        .expect_err("deadline")
+        .to_api();
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("required", Some("deadline"))
+    );
+    input["deadline"] = json!("2026-11-01");
+    let err = desk
+        .call(&handler, "risk_register", input.clone())
+        .expect_err("past")
+        .to_api();
+    assert_eq!(err.code, "date_too_early");
+    input["deadline"] = json!("2026-11-20");
+    input["major"] = json!(true);
+    let risk = desk.ok(&handler, "risk_register", input);
+    assert_eq!(risk["state"], "normal");
+    assert_eq!(risk["level_name"], "乡镇（街道）");
+    at(&desk, "2026-11-18");
+    let list = desk.ok(&handler, "risk_list", json!({ "major_only": true }));
+    assert_eq!(list[0]["state_name"], "临期");
+    at(&desk, "2026-11-21");
+    let list = desk.ok(&handler, "risk_list", json!({}));
+    assert_eq!(list[0]["state_name"], "逾期");
+    // Progress moves the deadline and is kept.
+    let risk = desk.ok(
+        &handler,
+        "risk_progress",
+        json!({ "risk_id": risk["id"], "note": "已召开听证会，12户达成协议", "deadline": "2026-12-31" }),
+    );
+    assert_eq!(risk["state"], "normal");
+    assert_eq!(risk["progress"][0]["note"], "已召开听证会，12户达成协议");
+    // 销号 is the supervisor's, and needs the result.
+    let err = desk
+        .call(
+            &handler,
+            "risk_close",
+            json!({ "risk_id": risk["id"], "result": "化解" }),
+        )
+        .expect_err("handlers do not close off")
+        .to_api();
+    assert_eq!(err.code, "forbidden");
+    let err = desk
+        .call(&supervisor, "risk_close", json!({ "risk_id": risk["id"] }))
+        .expect_err("result")
+        .to_api();
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("required", Some("result"))
+    );
+    let closed = desk.ok(
+        &supervisor,
+        "risk_close",
+        json!({ "risk_id": risk["id"], "result": "全部达成协议，已签字" }),
+    );
+    assert_eq!(closed["state_name"], "已销号");
+    assert_eq!(
+        desk.ok(&handler, "risk_list", json!({}))
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(
+        desk.ok(&handler, "risk_list", json!({ "include_closed": true }))
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let err = desk
+        .call(
+            &handler,
+            "risk_progress",
+            json!({ "risk_id": risk["id"], "note": "再记一笔" }),
+        )
+        .expect_err("closed")
+        .to_api();
+    assert_eq!(err.code, "invalid_state");
+}

@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_calendar",
         include_str!("../../../schemas/desk/0005_calendar.sql"),
     ),
+    (
+        "0006_risks",
+        include_str!("../../../schemas/desk/0006_risks.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

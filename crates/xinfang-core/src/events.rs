@@ -17,7 +17,7 @@ use crate::{
         calendar::{CalendarDay, CalendarYear},
         deadline::{ClockKind, DueDate},
     },
-    model::{ClockStatus, IdType, Outcome, Rating, Role, StepKind},
+    model::{ClockStatus, IdType, Outcome, Rating, RiskLevel, Role, StepKind},
 };
 
 /// Version of the payload shapes below. Bump when a payload changes meaning; readers keep
@@ -130,6 +130,22 @@ pub enum EventBody {
     /// A national holiday schedule was imported (next year, or a corrected notice).
     #[serde(rename = "calendar.year_imported")]
     CalendarYearImported(CalendarYear),
+    /// A risk (矛盾纠纷 or 重大不稳定问题) was put on the register.
+    #[serde(rename = "risk.registered")]
+    RiskRegistered(RiskRecord),
+    /// Progress on a risk, optionally with a new owner, plan or deadline.
+    #[serde(rename = "risk.progressed")]
+    RiskProgressed(RiskProgressRecord),
+    /// A risk was closed off (销号).
+    #[serde(rename = "risk.closed")]
+    RiskClosed {
+        /// The risk.
+        risk_id: Uuid,
+        /// 销号日期.
+        closed_on: NaiveDate,
+        /// 化解结果.
+        result: String,
+    },
     /// The county overlay was replaced as a whole.
     #[serde(rename = "calendar.overlay_set")]
     CalendarOverlaySet {
@@ -153,6 +169,53 @@ pub struct ClockRecord {
     pub holder: Option<String>,
     /// The computed due date with its start, unit, rollover, calendar version and warnings.
     pub due: DueDate,
+}
+
+/// Stored form of a risk (矛盾纠纷排查 item).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskRecord {
+    /// Id.
+    pub risk_id: Uuid,
+    /// Where it was found: village, township or county.
+    pub level: RiskLevel,
+    /// 名称.
+    pub title: String,
+    /// 基本情况.
+    pub description: String,
+    /// 属地 (GB/T 2260).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// 责任人 / 责任单位.
+    pub owner: String,
+    /// 化解措施.
+    pub plan: String,
+    /// 化解时限.
+    pub deadline: NaiveDate,
+    /// On the 重大不稳定问题清单.
+    pub major: bool,
+    /// The matter it came from, if any.
+    #[serde(default)]
+    pub matter_id: Option<Uuid>,
+}
+
+/// Stored form of progress on a risk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskProgressRecord {
+    /// Id of the note.
+    pub progress_id: Uuid,
+    /// The risk.
+    pub risk_id: Uuid,
+    /// 进展情况.
+    pub note: String,
+    /// New owner, if changed.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// New plan, if changed.
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// New deadline, if changed.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
 }
 
 /// Stored form of a 回访 record.
@@ -465,6 +528,9 @@ impl EventBody {
             EventBody::FollowupRecorded(_) => "matter.followup_recorded",
             EventBody::OwnershipSet(_) => "matter.ownership_set",
             EventBody::CalendarYearImported(_) => "calendar.year_imported",
+            EventBody::RiskRegistered(_) => "risk.registered",
+            EventBody::RiskProgressed(_) => "risk.progressed",
+            EventBody::RiskClosed { .. } => "risk.closed",
             EventBody::CalendarOverlaySet { .. } => "calendar.overlay_set",
         }
     }

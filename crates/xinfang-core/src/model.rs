@@ -195,3 +195,15 @@ vocabulary! {
         Ended = "ended" / "已结束",
     }
 }
+
+vocabulary! {
+    /// Where a 矛盾纠纷 was found and is owned (三级排查).
+    RiskLevel {
+        /// 村（社区）.
+        Village = "village" / "村（社区）",
+        /// 乡镇（街道）.
+        Township = "township" / "乡镇（街道）",
+        /// 县级.
+        County = "county" / "县级",
+    }
+}

@@ -155,6 +155,10 @@ operations! {
     clocks_list(ClocksInput) -> ClockPage, Access::Roles(HANDLERS), mutates: false, "时限监督（逾期、到期、临期）";
     indicators(IndicatorsInput) -> Vec<Indicator>, Access::Roles(OVERSEERS), mutates: false, "考核指标（三率等）";
     indicator_cases(IndicatorCasesInput) -> Vec<IndicatorCase>, Access::Roles(OVERSEERS), mutates: false, "指标明细";
+    risk_register(RiskInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "登记矛盾纠纷（排查）";
+    risk_progress(RiskProgressInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "记录矛盾纠纷化解进展";
+    risk_close(RiskCloseInput) -> Risk, Access::Roles(SUPERVISORS), mutates: true, "矛盾纠纷销号";
+    risk_list(RiskListInput) -> Vec<Risk>, Access::Roles(HANDLERS), mutates: false, "矛盾纠纷排查台账";
     calendar_get(Empty) -> CalendarInfo, Access::AnyUser, mutates: false, "节假日安排";
     calendar_import(CalendarYear) -> CalendarInfo, Access::Roles(ADMINS), mutates: true, "导入全年节假日安排";
     calendar_overlay_set(OverlayInput) -> CalendarInfo, Access::Roles(ADMINS), mutates: true, "设置本县节假日调整";

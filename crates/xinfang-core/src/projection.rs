@@ -31,6 +31,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("matter_ownership", "matter_id"),
     ("calendar_years", "year"),
     ("calendar_overlay", "date"),
+    ("risks", "id"),
+    ("risk_progress", "id"),
 ];
 
 /// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
@@ -293,6 +295,50 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                     at,
                     event.actor
                 ],
+            )?;
+        }
+        EventBody::RiskRegistered(r) => {
+            conn.execute(
+                "INSERT INTO risks (id, level, title, description, region_code, owner, plan,
+                   deadline, major, matter_id, status, created_at, created_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?11)",
+                params![
+                    r.risk_id.to_string(),
+                    r.level.code(),
+                    r.title,
+                    r.description,
+                    r.region_code,
+                    r.owner,
+                    r.plan,
+                    r.deadline.to_string(),
+                    r.major,
+                    r.matter_id.map(|m| m.to_string()),
+                    at,
+                    event.actor
+                ],
+            )?;
+        }
+        EventBody::RiskProgressed(p) => {
+            let id = p.risk_id.to_string();
+            conn.execute(
+                "INSERT INTO risk_progress (id, risk_id, at, actor, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p.progress_id.to_string(), id, at, event.actor, p.note],
+            )?;
+            conn.execute(
+                "UPDATE risks SET owner = coalesce(?2, owner), plan = coalesce(?3, plan),
+                   deadline = coalesce(?4, deadline), updated_at = ?5 WHERE id = ?1",
+                params![id, p.owner, p.plan, p.deadline.map(|d| d.to_string()), at],
+            )?;
+        }
+        EventBody::RiskClosed {
+            risk_id,
+            closed_on,
+            result,
+        } => {
+            conn.execute(
+                "UPDATE risks SET status = 'closed', closed_on = ?2, result = ?3, updated_at = ?4
+                 WHERE id = ?1",
+                params![risk_id.to_string(), closed_on.to_string(), result, at],
             )?;
         }
         EventBody::CalendarOverlaySet { days } => {

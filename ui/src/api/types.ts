@@ -996,6 +996,113 @@ export interface RepeatLinkInput {
   repeat_of: string;
 }
 
+/** A risk as listed. */
+export interface Risk {
+  /** open or closed. */
+  closed: boolean;
+  /** 销号日期. */
+  closed_on?: string | null;
+  /** 化解时限. */
+  deadline: string;
+  /** 基本情况. */
+  description: string;
+  /** Id. */
+  id: string;
+  /** 排查层级. */
+  level: RiskLevel;
+  /** Its name. */
+  level_name: string;
+  /** 重大不稳定问题. */
+  major: boolean;
+  /** The matter's number, if linked. */
+  matter_number?: string | null;
+  /** 责任人. */
+  owner: string;
+  /** 化解措施. */
+  plan: string;
+  /** Progress notes, oldest first (only in `risk_list` with `with_progress`). */
+  progress: RiskNote[];
+  /** 属地. */
+  region_name?: string | null;
+  /** 化解结果. */
+  result?: string | null;
+  /** Today's state while open. */
+  state?: ClockState | null;
+  /** 正常 / 临期 / 到期 / 逾期, or 已销号. */
+  state_name: string;
+  /** 名称. */
+  title: string;
+}
+
+/** 销号. */
+export interface RiskCloseInput {
+  /** 化解结果. */
+  result?: string;
+  /** The risk. */
+  risk_id: string;
+}
+
+/** A new risk. */
+export interface RiskInput {
+  /** 化解时限. */
+  deadline?: string | null;
+  /** 基本情况. */
+  description?: string;
+  /** 排查层级. */
+  level: RiskLevel;
+  /** 列入重大不稳定问题清单. */
+  major?: boolean;
+  /** The matter it came from. */
+  matter_id?: string | null;
+  /** 责任人 / 责任单位. */
+  owner?: string;
+  /** 化解措施. */
+  plan?: string;
+  /** 属地. */
+  region_code?: string | null;
+  /** 名称. */
+  title?: string;
+}
+
+/** Where a 矛盾纠纷 was found and is owned (三级排查). */
+export type RiskLevel = "village" | "township" | "county";
+
+/** Filters of the risk list. */
+export interface RiskListInput {
+  /** Include closed (销号) items. */
+  include_closed?: boolean;
+  /** Only this level. */
+  level?: RiskLevel | null;
+  /** Only the 重大不稳定问题清单. */
+  major_only?: boolean;
+  /** Include progress notes. */
+  with_progress?: boolean;
+}
+
+/** One progress note. */
+export interface RiskNote {
+  /** Who. */
+  actor_name: string;
+  /** When (UTC, RFC 3339). */
+  at: string;
+  /** 进展情况. */
+  note: string;
+}
+
+/** Progress on a risk. */
+export interface RiskProgressInput {
+  /** 调整化解时限. */
+  deadline?: string | null;
+  /** 进展情况. */
+  note?: string;
+  /** 调整责任人. */
+  owner?: string | null;
+  /** 调整化解措施. */
+  plan?: string | null;
+  /** The risk. */
+  risk_id: string;
+}
+
 /** What a user does at the centre; decides which operations they may run. */
 export type Role = "guide" | "interviewer" | "handler" | "supervisor" | "admin";
 
@@ -1320,6 +1427,14 @@ export interface Operations {
   indicators: { input: IndicatorsInput; output: Indicator[] };
   /** 指标明细 */
   indicator_cases: { input: IndicatorCasesInput; output: IndicatorCase[] };
+  /** 登记矛盾纠纷（排查） */
+  risk_register: { input: RiskInput; output: Risk };
+  /** 记录矛盾纠纷化解进展 */
+  risk_progress: { input: RiskProgressInput; output: Risk };
+  /** 矛盾纠纷销号 */
+  risk_close: { input: RiskCloseInput; output: Risk };
+  /** 矛盾纠纷排查台账 */
+  risk_list: { input: RiskListInput; output: Risk[] };
   /** 节假日安排 */
   calendar_get: { input: Empty; output: CalendarInfo };
   /** 导入全年节假日安排 */
