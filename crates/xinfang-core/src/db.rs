@@ -35,6 +35,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_risks",
         include_str!("../../../schemas/desk/0006_risks.sql"),
     ),
+    (
+        "0007_letters",
+        include_str!("../../../schemas/desk/0007_letters.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

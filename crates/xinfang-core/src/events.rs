@@ -146,6 +146,25 @@ pub enum EventBody {
         /// 化解结果.
         result: String,
     },
+    /// A document was issued from a case (its exact PDF is identified by `sha256`).
+    #[serde(rename = "letter.issued")]
+    LetterIssued(LetterRecord),
+    /// An issued document was sent to a printer.
+    #[serde(rename = "letter.printed")]
+    LetterPrinted {
+        /// Id of this print.
+        print_id: Uuid,
+        /// The document.
+        letter_id: Uuid,
+        /// Its matter (for the case timeline).
+        matter_id: Uuid,
+        /// Printer (CUPS queue name) or `下载`.
+        printer: String,
+        /// 份数.
+        copies: u32,
+        /// 补打: the document had been printed before.
+        reprint: bool,
+    },
     /// The county overlay was replaced as a whole.
     #[serde(rename = "calendar.overlay_set")]
     CalendarOverlaySet {
@@ -169,6 +188,31 @@ pub struct ClockRecord {
     pub holder: Option<String>,
     /// The computed due date with its start, unit, rollover, calendar version and warnings.
     pub due: DueDate,
+}
+
+/// Stored form of an issued document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LetterRecord {
+    /// Id.
+    pub letter_id: Uuid,
+    /// The matter.
+    pub matter_id: Uuid,
+    /// Document kind code (`acceptance_notice` …).
+    pub kind: String,
+    /// The handling step it was issued for, if any.
+    #[serde(default)]
+    pub step_id: Option<Uuid>,
+    /// SHA-256 of the PDF, lower-case hex.
+    pub sha256: String,
+    /// The short content hash printed on the page (文书校验码).
+    pub content_hash: String,
+    /// Template version used.
+    pub template_version: String,
+    /// Pages.
+    pub pages: u32,
+    /// The field values it was rendered from (`xinfang_letters::LetterData`), so a print
+    /// reproduces the issued bytes exactly.
+    pub fields: serde_json::Value,
 }
 
 /// Stored form of a risk (矛盾纠纷排查 item).
@@ -304,6 +348,15 @@ pub struct StepDetail {
     /// The statutory path recorded at 受理 when it is not the 信访 procedure (Art. 31).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statutory_path: Option<String>,
+    /// 经调查核实的事实 (answers and opinions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<String>,
+    /// 法律、法规和政策依据.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+    /// The body the petitioner may turn to next (复查机关、复核机关).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_body: Option<String>,
 }
 
 /// One item of a request and the decision on it.
@@ -529,6 +582,8 @@ impl EventBody {
             EventBody::OwnershipSet(_) => "matter.ownership_set",
             EventBody::CalendarYearImported(_) => "calendar.year_imported",
             EventBody::RiskRegistered(_) => "risk.registered",
+            EventBody::LetterIssued(_) => "letter.issued",
+            EventBody::LetterPrinted { .. } => "letter.printed",
             EventBody::RiskProgressed(_) => "risk.progressed",
             EventBody::RiskClosed { .. } => "risk.closed",
             EventBody::CalendarOverlaySet { .. } => "calendar.overlay_set",

@@ -155,6 +155,12 @@ operations! {
     clocks_list(ClocksInput) -> ClockPage, Access::Roles(HANDLERS), mutates: false, "时限监督（逾期、到期、临期）";
     indicators(IndicatorsInput) -> Vec<Indicator>, Access::Roles(OVERSEERS), mutates: false, "考核指标（三率等）";
     indicator_cases(IndicatorCasesInput) -> Vec<IndicatorCase>, Access::Roles(OVERSEERS), mutates: false, "指标明细";
+    letter_options(MatterGetInput) -> Vec<LetterOption>, Access::Roles(HANDLERS), mutates: false, "本事项可出具的文书";
+    letter_preview(LetterInput) -> LetterOutput, Access::Roles(HANDLERS), mutates: false, "文书预览";
+    letter_issue(LetterInput) -> LetterOutput, Access::Roles(HANDLERS), mutates: true, "出具文书";
+    letter_print(LetterPrintInput) -> IssuedLetter, Access::Roles(HANDLERS), mutates: true, "打印文书";
+    letter_list(MatterGetInput) -> Vec<IssuedLetter>, Access::Roles(HANDLERS), mutates: false, "已出具文书及打印记录";
+    letter_printers(Empty) -> Vec<String>, Access::Roles(HANDLERS), mutates: false, "可用打印机";
     risk_register(RiskInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "登记矛盾纠纷（排查）";
     risk_progress(RiskProgressInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "记录矛盾纠纷化解进展";
     risk_close(RiskCloseInput) -> Risk, Access::Roles(SUPERVISORS), mutates: true, "矛盾纠纷销号";

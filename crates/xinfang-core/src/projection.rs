@@ -31,6 +31,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("matter_ownership", "matter_id"),
     ("calendar_years", "year"),
     ("calendar_overlay", "date"),
+    ("letters", "id"),
+    ("letter_prints", "id"),
     ("risks", "id"),
     ("risk_progress", "id"),
 ];
@@ -294,6 +296,47 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                     serde_json::to_string(year)?,
                     at,
                     event.actor
+                ],
+            )?;
+        }
+        EventBody::LetterIssued(l) => {
+            conn.execute(
+                "INSERT INTO letters (id, matter_id, kind, step_id, sha256, content_hash,
+                   template_version, pages, issued_at, issued_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    l.letter_id.to_string(),
+                    l.matter_id.to_string(),
+                    l.kind,
+                    l.step_id.map(|s| s.to_string()),
+                    l.sha256,
+                    l.content_hash,
+                    l.template_version,
+                    l.pages,
+                    at,
+                    event.actor
+                ],
+            )?;
+        }
+        EventBody::LetterPrinted {
+            print_id,
+            letter_id,
+            printer,
+            copies,
+            reprint,
+            ..
+        } => {
+            conn.execute(
+                "INSERT INTO letter_prints (id, letter_id, at, actor, printer, copies, reprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    print_id.to_string(),
+                    letter_id.to_string(),
+                    at,
+                    event.actor,
+                    printer,
+                    copies,
+                    reprint
                 ],
             )?;
         }

@@ -4,7 +4,10 @@
 //! One user action is one transaction: the events and their projection rows commit together or
 //! not at all, and `synchronous=FULL` means a committed action survives power loss.
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction};
@@ -41,6 +44,18 @@ pub struct Register {
     codes: Arc<CodeTables>,
     calendar: Arc<Calendar>,
     centre: Option<Centre>,
+    letters: Option<Arc<xinfang_letters::Engine>>,
+    letters_dir: Option<PathBuf>,
+    printer: Option<Arc<dyn Printer>>,
+}
+
+/// Sends a PDF to a printer. The core never spawns processes; adapters inject one (the server's
+/// prints through CUPS `lp`).
+pub trait Printer: Send + Sync {
+    /// Prints `copies` of `pdf` on `printer` (a queue name; empty = the system default).
+    fn print(&self, pdf: &[u8], printer: &str, copies: u32) -> std::result::Result<(), String>;
+    /// The printers that can be chosen, default first.
+    fn printers(&self) -> Vec<String>;
 }
 
 /// Which user is acting, as far as the event log is concerned.
@@ -73,6 +88,9 @@ impl Register {
             codes: Arc::new(CodeTables::bundled()),
             calendar: Arc::new(Calendar::bundled()),
             centre: None,
+            letters: None,
+            letters_dir: None,
+            printer: None,
         };
         register.centre = register.load_centre()?;
         register.reload_calendar()?;
@@ -165,6 +183,35 @@ impl Register {
     /// The working-day calendar in force.
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
+    }
+
+    /// Where an administrator's fonts and templates (`fonts/`, `templates/`) live, usually the
+    /// data directory. Takes effect at the next document.
+    pub fn set_letters_dir(&mut self, dir: Option<PathBuf>) {
+        self.letters_dir = dir;
+        self.letters = None;
+    }
+
+    /// The letter engine, loaded on first use (fonts are read once, about 50 ms).
+    pub fn letters(&mut self) -> Result<Arc<xinfang_letters::Engine>> {
+        if let Some(engine) = &self.letters {
+            return Ok(engine.clone());
+        }
+        let engine = xinfang_letters::Engine::load(self.letters_dir.as_deref())
+            .map_err(|e| Error::field(e.code(), e.field().unwrap_or("kind"), e.message_zh()))?;
+        let engine = Arc::new(engine);
+        self.letters = Some(engine.clone());
+        Ok(engine)
+    }
+
+    /// Sets how documents are printed.
+    pub fn set_printer(&mut self, printer: Arc<dyn Printer>) {
+        self.printer = Some(printer);
+    }
+
+    /// The printer, if the adapter gave one.
+    pub fn printer(&self) -> Option<Arc<dyn Printer>> {
+        self.printer.clone()
     }
 
     /// The centre, once initialised.

@@ -239,11 +239,13 @@ fn check_values<'a>(template: &'a Template, data: &'a LetterData) -> Result<Valu
         let invalid = |reason: String| Error::FieldInvalid {
             kind: kind.clone(),
             field: spec.name.clone(),
+            label: spec.label.clone(),
             reason,
         };
         let required = || Error::FieldRequired {
             kind: kind.clone(),
             field: spec.name.clone(),
+            label: spec.label.clone(),
         };
         match (spec.ty, data.fields.get(&spec.name)) {
             (FieldType::List, Some(FieldValue::List(rows))) if !rows.is_empty() => {
@@ -293,6 +295,7 @@ fn check_rows(kind: &str, spec: &FieldSpec, rows: &[BTreeMap<String, String>]) -
         }
         for col in &spec.columns {
             let field = format!("{}[{idx}].{}", spec.name, col.name);
+            let label = format!("{}第{}项的{}", spec.label, idx + 1, col.label);
             let value = row
                 .get(&col.name)
                 .map(|value| value.trim())
@@ -302,6 +305,7 @@ fn check_rows(kind: &str, spec: &FieldSpec, rows: &[BTreeMap<String, String>]) -
                     return Err(Error::FieldRequired {
                         kind: kind.to_string(),
                         field,
+                        label,
                     });
                 }
                 continue;
@@ -310,6 +314,7 @@ fn check_rows(kind: &str, spec: &FieldSpec, rows: &[BTreeMap<String, String>]) -
                 return Err(Error::FieldInvalid {
                     kind: kind.to_string(),
                     field,
+                    label,
                     reason: format!("只能是{}之一", col.choices.join("、")),
                 });
             }
@@ -335,6 +340,7 @@ fn check_rules(kind: DocKind, values: &Values<'_>) -> Result<()> {
                 return Err(Error::FieldInvalid {
                     kind: values.kind.name_zh().to_string(),
                     field: "new_due_date".to_string(),
+                    label: "延长后的办结期限".to_string(),
                     reason: format!("延长期限应为1至30日，现为{days}日"),
                 });
             }

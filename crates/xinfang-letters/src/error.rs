@@ -18,13 +18,20 @@ pub enum Error {
     TemplateInvalid { kind: String, reason: String },
     /// A required field of the document is missing or blank.
     #[error("field {field} is required for {kind}")]
-    FieldRequired { kind: String, field: String },
+    FieldRequired {
+        kind: String,
+        field: String,
+        /// The field's Chinese label, for the message.
+        label: String,
+    },
     /// A field has a value of the wrong shape (a bad date, a list where text was expected, a
     /// decision outside the allowed words, ...).
     #[error("field {field} of {kind} is invalid: {reason}")]
     FieldInvalid {
         kind: String,
         field: String,
+        /// The field's Chinese label, for the message.
+        label: String,
         reason: String,
     },
     /// The caller passed a field the document kind does not know; usually a typo in wiring.
@@ -113,15 +120,16 @@ impl Error {
             Error::TemplateInvalid { kind, reason } => {
                 format!("文书模板“{kind}”格式有误：{reason}")
             }
-            Error::FieldRequired { kind, field } => {
-                format!("生成“{kind}”需要填写“{field}”，该项为空")
+            Error::FieldRequired { kind, label, .. } => {
+                format!("生成“{kind}”需要填写“{label}”，该项为空")
             }
             Error::FieldInvalid {
                 kind,
-                field,
+                label,
                 reason,
+                ..
             } => {
-                format!("“{kind}”的“{field}”填写有误：{reason}")
+                format!("“{kind}”的“{label}”填写有误：{reason}")
             }
             Error::FieldUnknown { kind, field } => {
                 format!("“{kind}”没有名为“{field}”的字段")

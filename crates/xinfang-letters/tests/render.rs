@@ -343,8 +343,9 @@ fn an_empty_required_field_is_refused_with_its_name() {
         .expect_err("required");
     assert_eq!(err.code(), "field_required");
     assert_eq!(err.field(), Some("proper_channel"));
+    // The clerk reads the field's Chinese label, not its code.
     assert!(
-        err.message_zh().contains("proper_channel"),
+        err.message_zh().contains("应当提出的机关或途径"),
         "{}",
         err.message_zh()
     );

@@ -99,10 +99,15 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Benchmarks: `register`, `search` or `clocks`.
+    /// Documents: `xinfang letter render <case> <kind> -o file.pdf`.
+    Letter {
+        #[command(subcommand)]
+        action: LetterCommand,
+    },
+    /// Benchmarks: `register`, `search`, `clocks` or `letters`.
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["register", "search", "clocks"])]
+        #[arg(value_parser = ["register", "search", "clocks", "letters"])]
         which: String,
         /// Register size(s) for the search and clocks benchmarks, comma-separated.
         #[arg(long, default_value = "100000,1000000")]
@@ -110,6 +115,30 @@ pub enum Command {
         /// Registrations for the register benchmark.
         #[arg(long, default_value_t = 2000)]
         count: u64,
+    },
+}
+
+/// What `xinfang letter` does.
+#[derive(Debug, Subcommand)]
+pub enum LetterCommand {
+    /// Render a case's document to a PDF file (issued and recorded, or `--preview`).
+    Render {
+        /// Case number (XF3301-2026-000123) or id.
+        case: String,
+        /// Document kind (acceptance_notice, handling_opinion, supervise_letter …).
+        kind: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// With the 预览 watermark, and not recorded.
+        #[arg(long)]
+        preview: bool,
+        /// User to act as.
+        #[arg(long, env = "XINFANG_USER")]
+        user: String,
+        /// That user's password.
+        #[arg(long, env = "XINFANG_PASSWORD", hide_env_values = true)]
+        password: String,
     },
 }
 
@@ -192,6 +221,56 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Letter {
+            action:
+                LetterCommand::Render {
+                    case,
+                    kind,
+                    output,
+                    preview,
+                    user,
+                    password,
+                },
+        } => {
+            let mut register = data::open(data_dir)?;
+            let session = xinfang_core::auth::authenticate(&register, &user, &password)?;
+            let matter = ops::call(
+                &mut register,
+                Some(&session),
+                "matter_get",
+                if uuid::Uuid::parse_str(&case).is_ok() {
+                    json!({ "matter_id": case })
+                } else {
+                    json!({ "number": case })
+                },
+            )?;
+            let op = if preview {
+                "letter_preview"
+            } else {
+                "letter_issue"
+            };
+            let out = ops::call(
+                &mut register,
+                Some(&session),
+                op,
+                json!({ "matter_id": matter["matter"]["id"], "kind": kind }),
+            )?;
+            let pdf = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                out["pdf_base64"].as_str().unwrap_or_default(),
+            )?;
+            std::fs::write(&output, &pdf)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!(
+                "{}：{}，{} 页，{} 字节，SHA-256 {}",
+                out["name"].as_str().unwrap_or_default(),
+                output.display(),
+                out["pages"],
+                pdf.len(),
+                out["sha256"].as_str().unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify => verify(data_dir),
         Command::Demo { cases, seed } => demo(data_dir, cases, seed),
         Command::Schema { root, check } => write_schema(&root, check),
@@ -208,6 +287,11 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             match which.as_str() {
                 "register" => crate::bench::register(count)?,
                 "clocks" => crate::bench::clocks(&sizes)?,
+                "letters" => {
+                    let report = xinfang_letters::bench(None, count.min(200) as usize)
+                        .map_err(|e| anyhow::anyhow!(e.message_zh()))?;
+                    println!("{}", report.table());
+                }
                 _ => crate::bench::search(&sizes)?,
             }
             Ok(ExitCode::SUCCESS)

@@ -54,7 +54,75 @@ pub fn open(dir: &Path) -> xinfang_core::Result<Register> {
         })?;
         register.set_codes(codes);
     }
+    // Fonts and templates an administrator puts in `<dir>/fonts` and `<dir>/templates`.
+    register.set_letters_dir(Some(dir.to_path_buf()));
+    register.set_printer(std::sync::Arc::new(LpPrinter));
     Ok(register)
+}
+
+/// Prints through CUPS (`lp`), which Linux and the 信创 systems share. Windows printing is not
+/// implemented yet: there `print` reports that clearly instead of pretending.
+#[derive(Debug, Clone, Copy)]
+pub struct LpPrinter;
+
+impl xinfang_core::register::Printer for LpPrinter {
+    fn print(&self, pdf: &[u8], printer: &str, copies: u32) -> Result<(), String> {
+        use std::io::Write;
+        if cfg!(windows) {
+            return Err("Windows 打印尚未支持，请下载 PDF 后打印".into());
+        }
+        let mut cmd = std::process::Command::new("lp");
+        if !printer.is_empty() {
+            cmd.args(["-d", printer]);
+        }
+        cmd.args(["-n", &copies.to_string(), "-t", "xinfang-desk", "-"]);
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("无法启动 lp（是否安装了 CUPS？）：{e}"))?;
+        child
+            .stdin
+            .take()
+            .ok_or("lp 没有输入管道")?
+            .write_all(pdf)
+            .map_err(|e| format!("写入 lp 失败：{e}"))?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+
+    fn printers(&self) -> Vec<String> {
+        let run = |args: &[&str]| {
+            std::process::Command::new("lpstat")
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        };
+        // `lpstat -d` prints "system default destination: NAME" (localised on some systems, so
+        // take the last word).
+        let default = run(&["-d"])
+            .split_whitespace()
+            .last()
+            .map(str::to_owned)
+            .filter(|d| !d.ends_with(':'));
+        let mut names: Vec<String> = run(&["-e"]).lines().map(|l| l.trim().to_owned()).collect();
+        names.retain(|n| !n.is_empty());
+        if let Some(default) = default
+            && let Some(pos) = names.iter().position(|n| *n == default)
+        {
+            let d = names.remove(pos);
+            names.insert(0, d);
+        }
+        names
+    }
 }
 
 /// What `init` needs to know.

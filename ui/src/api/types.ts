@@ -477,8 +477,102 @@ export interface IndicatorsInput {
   unit?: string | null;
 }
 
+/** An issued document with its prints. */
+export interface IssuedLetter {
+  /** Id. */
+  id: string;
+  /** When (UTC, RFC 3339). */
+  issued_at: string;
+  /** Who. */
+  issued_by: string;
+  /** Kind code. */
+  kind: string;
+  /** 名称. */
+  name: string;
+  /** Pages. */
+  pages: number;
+  /** Prints: when, who, printer, copies, 补打. */
+  prints: LetterPrint[];
+  /** SHA-256 of the PDF. */
+  sha256: string;
+  /** Template version. */
+  template_version: string;
+}
+
 /** How 15-digit legacy ID numbers are handled. */
 export type LegacyIdSetting = "convert" | "reject";
+
+/** Which document, for which step. */
+export interface LetterInput {
+  /** Document kind code (`acceptance_notice` …). */
+  kind: string;
+  /** The matter. */
+  matter_id: string;
+  /** The step it belongs to (default: the latest step of the matching kind). */
+  step_id?: string | null;
+}
+
+/** A document the case calls for. */
+export interface LetterOption {
+  /** Issued before (how many times). */
+  issued: number;
+  /** Kind code. */
+  kind: string;
+  /** What it is for, e.g. `转送：县人社局`. */
+  label: string;
+  /** Fields still missing (their Chinese labels); empty when it can be issued. */
+  missing: string[];
+  /** 名称 (受理告知书 …). */
+  name: string;
+  /** The step it belongs to. */
+  step_id?: string | null;
+}
+
+/** A rendered document. */
+export interface LetterOutput {
+  /** 文书校验码 printed on the page. */
+  content_hash: string;
+  /** Suggested file name. */
+  file_name: string;
+  /** Kind code. */
+  kind: string;
+  /** The issued document (None for a preview). */
+  letter_id?: string | null;
+  /** 名称. */
+  name: string;
+  /** Pages. */
+  pages: number;
+  /** The PDF, base64. */
+  pdf_base64: string;
+  /** SHA-256 of the PDF. */
+  sha256: string;
+  /** Template version. */
+  template_version: string;
+}
+
+/** One print of a document. */
+export interface LetterPrint {
+  /** Who. */
+  actor_name: string;
+  /** When (UTC, RFC 3339). */
+  at: string;
+  /** 份数. */
+  copies: number;
+  /** Printer. */
+  printer: string;
+  /** 补打. */
+  reprint: boolean;
+}
+
+/** Print an issued document. */
+export interface LetterPrintInput {
+  /** 份数 (1–20, default 1). */
+  copies?: number | null;
+  /** The issued document. */
+  letter_id: string;
+  /** Printer (default: the system default). */
+  printer?: string | null;
+}
 
 /** Sign-in request. */
 export interface LoginInput {
@@ -550,6 +644,8 @@ export interface Matter {
   purpose: string;
   /** 信访目的. */
   purpose_name: string;
+  /** 查询码 given to the petitioner. */
+  query_code: string;
   /** 信访日期. */
   received_at: string;
   /** 问题属地 code. */
@@ -791,13 +887,19 @@ export interface OpinionInput {
   delivered_on?: string | null;
   /** 送达方式 (直接送达、邮寄送达、电子送达…). */
   delivery_method?: string | null;
+  /** 经调查核实的事实. */
+  facts?: string | null;
   /** The decision on each item (at least one). */
   items?: AnswerItemInput[];
+  /** 法律、法规和政策依据. */
+  legal_basis?: string | null;
   /** The matter. */
   matter_id: string;
+  /** Where the petitioner may ask for 复查 / 复核 (default from settings). */
+  next_body?: string | null;
   /** 说明. */
   note?: string | null;
-  /** 意见概要. */
+  /** 意见概要 (for 复查 and 复核: the conclusion, e.g. 维持原处理意见). */
   opinion?: string | null;
 }
 
@@ -978,6 +1080,8 @@ export type Rating = "satisfied" | "basic" | "dissatisfied";
 export interface RefusalInput {
   /** 决定日期 (default today). */
   decided_on?: string | null;
+  /** 依据 (e.g. 《信访工作条例》第二十八条); printed on the notice. */
+  legal_basis?: string | null;
   /** The matter. */
   matter_id: string;
   /** 说明. */
@@ -1163,12 +1267,18 @@ export interface Session {
 export interface Settings {
   /** Days left at or below which a clock shows 临期. Default 3. */
   clock_approaching_days?: number;
+  /** 咨询电话 printed on notices and letters. */
+  contact_phone?: string;
   /** Whether a calendar-day limit ending on a rest day moves to the next working day (the 民法典 Art. 203 reading). Off by default: the 条例 does not say so (domain.md §1.10). */
   deadline_rollover?: Rollover;
+  /** Where a petitioner may ask for 复查 when the answer does not name it. */
+  default_review_body?: string;
   /** Days without a repeat after which a closed first petition counts as resolved (初信初访化解率). ❓ local practice: 90. */
   first_petition_resolution_days?: number;
   /** From how many visitors a visit counts as a group visit (集体访). ❓ local practice: 5. */
   group_visit_threshold?: number;
+  /** 发文机关署名 on notices: the authorised body's full name (not an internal office). Empty: the centre's name. */
+  issuer_name?: string;
   /** 15-digit legacy ID numbers: `convert` to 18 digits, or `reject`. */
   legacy_id_numbers?: LegacyIdSetting;
   /** Whether 基本满意 counts as satisfied in 参评群众满意率 (some places count only 满意). */
@@ -1213,12 +1323,18 @@ export interface StepDetail {
   effective_on?: string | null;
   /** 延长天数. */
   extension_days?: number | null;
+  /** 经调查核实的事实 (answers and opinions). */
+  facts?: string | null;
   /** 承办人 (the user responsible from here on). */
   handler_id?: string | null;
   /** The decision per item of the request. */
   items?: AnswerItem[];
+  /** 法律、法规和政策依据. */
+  legal_basis?: string | null;
   /** 送达方式 (答复、意见书) or 告知方式. */
   method?: string | null;
+  /** The body the petitioner may turn to next (复查机关、复核机关). */
+  next_body?: string | null;
   /** 处理意见 in brief. */
   opinion?: string | null;
   /** 应当向其提出的机关或途径 (不予受理). */
@@ -1427,6 +1543,18 @@ export interface Operations {
   indicators: { input: IndicatorsInput; output: Indicator[] };
   /** 指标明细 */
   indicator_cases: { input: IndicatorCasesInput; output: IndicatorCase[] };
+  /** 本事项可出具的文书 */
+  letter_options: { input: MatterGetInput; output: LetterOption[] };
+  /** 文书预览 */
+  letter_preview: { input: LetterInput; output: LetterOutput };
+  /** 出具文书 */
+  letter_issue: { input: LetterInput; output: LetterOutput };
+  /** 打印文书 */
+  letter_print: { input: LetterPrintInput; output: IssuedLetter };
+  /** 已出具文书及打印记录 */
+  letter_list: { input: MatterGetInput; output: IssuedLetter[] };
+  /** 可用打印机 */
+  letter_printers: { input: Empty; output: string[] };
   /** 登记矛盾纠纷（排查） */
   risk_register: { input: RiskInput; output: Risk };
   /** 记录矛盾纠纷化解进展 */

@@ -187,6 +187,8 @@ pub struct Matter {
     pub handler_id: Option<Uuid>,
     /// 承办人 name.
     pub handler_name: Option<String>,
+    /// 查询码 given to the petitioner.
+    pub query_code: String,
 }
 
 /// Validated code of `table`, or an `unknown_code` error at `field`.
@@ -843,6 +845,37 @@ fn describe(register: &Register, body: &EventBody) -> String {
                 .map_or("时限", |k| k.name_zh());
             format!("{name}：{}（{ended_on}）", status.name_zh())
         }
+        EventBody::LetterIssued(l) => format!(
+            "出具{}（校验码 {}，模板 {}，共{}页）",
+            xinfang_letters::DocKind::from_code(&l.kind).map_or(l.kind.as_str(), |k| k.name_zh()),
+            l.content_hash,
+            l.template_version,
+            l.pages
+        ),
+        EventBody::LetterPrinted {
+            letter_id,
+            printer,
+            copies,
+            reprint,
+            ..
+        } => {
+            let kind: Option<String> = register
+                .conn()
+                .query_row(
+                    "SELECT kind FROM letters WHERE id = ?1",
+                    [letter_id.to_string()],
+                    |r| r.get(0),
+                )
+                .ok();
+            let name = kind
+                .as_deref()
+                .and_then(xinfang_letters::DocKind::from_code)
+                .map_or("文书", |k| k.name_zh());
+            format!(
+                "{}{name} {copies}份（{printer}）",
+                if *reprint { "补打" } else { "打印" }
+            )
+        }
         EventBody::FollowupRecorded(f) => {
             format!("回访（{}，{}）：{}", f.method, f.by_name, f.result)
         }
@@ -924,6 +957,7 @@ pub(crate) fn matter_view(register: &Register, id: Uuid) -> Result<Matter> {
                 current_unit: r.get(30)?,
                 handler_id: r.get::<_, Option<String>>(31)?.map(parse_uuid_col),
                 handler_name: r.get(32)?,
+                query_code: super::query_code(id),
             })
         })
         .optional()?

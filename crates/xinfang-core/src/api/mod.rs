@@ -7,6 +7,7 @@
 
 mod calendar;
 mod indicators;
+mod letters;
 mod matter;
 mod person;
 mod risk;
@@ -17,6 +18,7 @@ mod workflow;
 
 pub use calendar::*;
 pub use indicators::*;
+pub use letters::*;
 pub use matter::*;
 pub use person::*;
 pub use risk::*;

@@ -276,6 +276,13 @@ pub struct Settings {
     /// Days without a repeat after which a closed first petition counts as resolved
     /// (初信初访化解率). ❓ local practice: 90.
     pub first_petition_resolution_days: u32,
+    /// 发文机关署名 on notices: the authorised body's full name (not an internal office).
+    /// Empty: the centre's name.
+    pub issuer_name: String,
+    /// 咨询电话 printed on notices and letters.
+    pub contact_phone: String,
+    /// Where a petitioner may ask for 复查 when the answer does not name it.
+    pub default_review_body: String,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -297,6 +304,9 @@ impl Default for Settings {
             deadline_rollover: Rollover::None,
             satisfaction_counts_basic: true,
             first_petition_resolution_days: 90,
+            issuer_name: String::new(),
+            contact_phone: String::new(),
+            default_review_body: "本机关的上一级行政机关".to_owned(),
         }
     }
 }

@@ -517,6 +517,9 @@ pub struct RefusalInput {
     /// 应当向其提出的机关或途径.
     #[serde(default)]
     pub proper_channel: Option<String>,
+    /// 依据 (e.g. 《信访工作条例》第二十八条); printed on the notice.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
     /// 决定日期 (default today).
     #[serde(default)]
     pub decided_on: Option<NaiveDate>,
@@ -635,6 +638,12 @@ fn refuse(
         "decided_on",
         "决定日期",
     )?;
+    let legal_basis = optional_text(
+        input.legal_basis.as_deref(),
+        "legal_basis",
+        "依据",
+        limits::ADDRESS,
+    )?;
     let note = note(input.note.as_deref())?;
     register.write(&who.user_id.to_string(), |w| {
         clock_effects(w, input.matter_id, kind, on, None, None, Rollover::None)?;
@@ -649,6 +658,7 @@ fn refuse(
                 effective_on: Some(on),
                 reason: Some(reason),
                 proper_channel,
+                legal_basis,
                 ..StepDetail::default()
             },
         )
@@ -884,9 +894,18 @@ pub struct AnswerItemInput {
 pub struct OpinionInput {
     /// The matter.
     pub matter_id: Uuid,
-    /// 意见概要.
+    /// 意见概要 (for 复查 and 复核: the conclusion, e.g. 维持原处理意见).
     #[serde(default)]
     pub opinion: Option<String>,
+    /// 经调查核实的事实.
+    #[serde(default)]
+    pub facts: Option<String>,
+    /// 法律、法规和政策依据.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
+    /// Where the petitioner may ask for 复查 / 复核 (default from settings).
+    #[serde(default)]
+    pub next_body: Option<String>,
     /// The decision on each item (at least one).
     #[serde(default)]
     pub items: Vec<AnswerItemInput>,
@@ -996,6 +1015,19 @@ fn opinion(
         "意见概要",
         limits::LONG_TEXT,
     )?;
+    let facts = optional_text(input.facts.as_deref(), "facts", "事实", limits::LONG_TEXT)?;
+    let legal_basis = optional_text(
+        input.legal_basis.as_deref(),
+        "legal_basis",
+        "依据",
+        limits::REQUEST,
+    )?;
+    let next_body = optional_text(
+        input.next_body.as_deref(),
+        "next_body",
+        "复查、复核机关",
+        limits::ADDRESS,
+    )?;
     let Some(delivered) = input.delivered_on else {
         return Err(Error::field(
             "required",
@@ -1040,6 +1072,9 @@ fn opinion(
                 method: Some(method),
                 opinion,
                 items,
+                facts,
+                legal_basis,
+                next_body,
                 ..StepDetail::default()
             },
         )
