@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Xinfang Desk needs on a fresh Debian machine: the system
 # libraries for the Tauri shell (WebKitGTK 4.1), Chromium and the WebKit WebDriver for the
-# browser and window tests, Xvfb, poppler and CJK fonts. Idempotent and quiet when all is there.
+# browser and window tests, Xvfb, poppler and CJK fonts, and CUPS with a PDF printer for the
+# print test. Idempotent and quiet when all is there.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libjavascriptcoregtk-4.1-dev libxdo-dev
   xvfb xauth webkit2gtk-driver chromium chromium-driver
   poppler-utils fonts-noto-cjk imagemagick
+  cups cups-client printer-driver-cups-pdf
 )
 
 missing=()

@@ -16,6 +16,9 @@ cargo fmt --all --check
 step "clippy (core, server, tests)"
 cargo clippy --all-targets -- -D warnings
 
+step "CUPS with the XinfangPDF virtual printer (for the print test)"
+bash scripts/cups-pdf.sh
+
 step "cargo test"
 cargo test
 

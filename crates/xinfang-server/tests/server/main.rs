@@ -2,4 +2,5 @@
 
 mod cli;
 mod http;
+mod print;
 mod support;
