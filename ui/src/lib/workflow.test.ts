@@ -59,9 +59,12 @@ describe('toInput', () => {
     expect(toInput(answer, 'm1', values)).toEqual({
       matter_id: 'm1',
       opinion: null,
+      facts: null,
+      legal_basis: null,
       items: [{ item: '支付工资', outcome: 'support', basis: null }],
       delivered_on: '2026-11-28',
       delivery_method: null,
+      next_body: null,
       note: null,
     })
   })

@@ -2,6 +2,10 @@
 // fields each asks for, and how a filled form becomes the operation's input. The backend
 // enforces the same rules; this table only keeps staff from being offered what would be refused.
 import type { MatterDetail, MatterStatus, OperationName, Role, StepDetail } from '../api/types'
+import { zh } from '../i18n/zh-CN'
+
+const L = zh.workflow.labels
+const D = zh.workflow.detail
 
 export type FieldType = 'text' | 'textarea' | 'date' | 'days' | 'checkbox' | 'rating' | 'level' | 'items'
 
@@ -32,18 +36,21 @@ const HANDLING: readonly Role[] = ['interviewer', 'handler', 'supervisor']
 const SUPERVISOR: readonly Role[] = ['supervisor']
 const UNDECIDED: readonly MatterStatus[] = ['registered', 'forwarded', 'assigned']
 
-const note: FieldSpec = { key: 'note', label: '说明', type: 'textarea' }
+const note: FieldSpec = { key: 'note', label: L.common_note_label, type: 'textarea' }
 const opinionFields: readonly FieldSpec[] = [
-  { key: 'opinion', label: '意见概要', type: 'textarea' },
-  { key: 'items', label: '逐项处理结论', type: 'items', required: true },
-  { key: 'delivered_on', label: '送达日期', type: 'date', required: true, hint: '申请复查、复核的30日期限自送达之日起计算' },
-  { key: 'delivery_method', label: '送达方式', type: 'text', required: true, hint: '如：直接送达、邮寄送达' },
+  { key: 'opinion', label: L.opinionFields_opinion_label, type: 'textarea' },
+  { key: 'facts', label: L.opinionFields_facts_label, type: 'textarea', hint: L.opinionFields_facts_hint },
+  { key: 'legal_basis', label: L.opinionFields_legal_basis_label, type: 'textarea' },
+  { key: 'items', label: L.opinionFields_items_label, type: 'items', required: true },
+  { key: 'delivered_on', label: L.opinionFields_delivered_on_label, type: 'date', required: true, hint: L.opinionFields_delivered_on_hint },
+  { key: 'delivery_method', label: L.opinionFields_delivery_method_label, type: 'text', required: true, hint: L.opinionFields_delivery_method_hint },
+  { key: 'next_body', label: L.opinionFields_next_body_label, type: 'text', hint: L.opinionFields_next_body_hint },
   note,
 ]
 const appealFields: readonly FieldSpec[] = [
-  { key: 'received_on', label: '收到申请日期', type: 'date' },
-  { key: 'unit', label: '复查、复核机关', type: 'text', required: true },
-  { key: 'late_reason', label: '逾期理由（超过30日时填写）', type: 'textarea' },
+  { key: 'received_on', label: L.appealFields_received_on_label, type: 'date' },
+  { key: 'unit', label: L.appealFields_unit_label, type: 'text', required: true },
+  { key: 'late_reason', label: L.appealFields_late_reason_label, type: 'textarea' },
   note,
 ]
 
@@ -54,101 +61,102 @@ function hasOpenClock(detail: MatterDetail, kind: string): boolean {
 export const ACTIONS: readonly ActionSpec[] = [
   {
     key: 'accept',
-    label: '受理',
+    label: L.accept_label,
     op: 'matter_accept',
     roles: HANDLING,
     statuses: UNDECIDED,
     fields: [
-      { key: 'accepted_on', label: '受理日期', type: 'date' },
-      { key: 'simplified', label: '简易办理（10个工作日内出具处理意见）', type: 'checkbox' },
+      { key: 'accepted_on', label: L.accept_accepted_on_label, type: 'date' },
+      { key: 'simplified', label: L.accept_simplified_label, type: 'checkbox' },
       note,
     ],
   },
   {
     key: 'forward',
-    label: '转送',
+    label: L.forward_label,
     op: 'matter_forward',
     roles: HANDLING,
     statuses: UNDECIDED,
     fields: [
-      { key: 'unit', label: '转送单位', type: 'text', required: true },
-      { key: 'sent_on', label: '转送日期', type: 'date' },
+      { key: 'unit', label: L.forward_unit_label, type: 'text', required: true },
+      { key: 'sent_on', label: L.forward_sent_on_label, type: 'date' },
       note,
     ],
   },
   {
     key: 'assign',
-    label: '交办',
+    label: L.assign_label,
     op: 'matter_assign',
     roles: HANDLING,
     statuses: UNDECIDED,
     fields: [
-      { key: 'unit', label: '交办单位', type: 'text', required: true },
-      { key: 'sent_on', label: '交办日期', type: 'date' },
-      { key: 'due_by', label: '反馈办理结果期限', type: 'date' },
+      { key: 'unit', label: L.assign_unit_label, type: 'text', required: true },
+      { key: 'sent_on', label: L.assign_sent_on_label, type: 'date' },
+      { key: 'due_by', label: L.assign_due_by_label, type: 'date' },
       note,
     ],
   },
   {
     key: 'not_accept',
-    label: '不予受理',
+    label: L.not_accept_label,
     op: 'matter_not_accept',
     roles: HANDLING,
     statuses: UNDECIDED,
     fields: [
-      { key: 'reason', label: '不予受理理由', type: 'textarea', required: true },
-      { key: 'proper_channel', label: '应当向其提出的机关或途径', type: 'text', required: true },
-      { key: 'decided_on', label: '决定日期', type: 'date' },
+      { key: 'reason', label: L.not_accept_reason_label, type: 'textarea', required: true },
+      { key: 'proper_channel', label: L.not_accept_proper_channel_label, type: 'text', required: true },
+      { key: 'legal_basis', label: L.not_accept_legal_basis_label, type: 'text', hint: L.not_accept_legal_basis_hint },
+      { key: 'decided_on', label: L.not_accept_decided_on_label, type: 'date' },
       note,
     ],
   },
   {
     key: 'no_longer_accept',
-    label: '不再受理',
+    label: L.no_longer_accept_label,
     op: 'matter_no_longer_accept',
     roles: HANDLING,
     statuses: UNDECIDED,
     when: (d) => Boolean(d.no_longer_accept_basis),
     fields: [
-      { key: 'reason', label: '不再受理理由', type: 'textarea', required: true },
-      { key: 'decided_on', label: '决定日期', type: 'date' },
+      { key: 'reason', label: L.no_longer_accept_reason_label, type: 'textarea', required: true },
+      { key: 'decided_on', label: L.no_longer_accept_decided_on_label, type: 'date' },
       note,
     ],
   },
   {
     key: 'notice',
-    label: '书面告知',
+    label: L.notice_label,
     op: 'matter_notice',
     roles: HANDLING,
     statuses: [],
     when: (d) => hasOpenClock(d, 'D2') || hasOpenClock(d, 'D3'),
     fields: [
-      { key: 'notified_on', label: '告知日期', type: 'date' },
-      { key: 'method', label: '告知方式', type: 'text', required: true, hint: '如：当面、邮寄、短信' },
+      { key: 'notified_on', label: L.notice_notified_on_label, type: 'date' },
+      { key: 'method', label: L.notice_method_label, type: 'text', required: true, hint: L.notice_method_hint },
       note,
     ],
   },
   {
     key: 'extend',
-    label: '延长办理期限',
+    label: L.extend_label,
     op: 'matter_extend',
     roles: HANDLING,
     statuses: ['accepted'],
     when: (d) => hasOpenClock(d, 'D5') && !d.clocks.some((c) => c.kind === 'D6'),
     fields: [
-      { key: 'days', label: '延长天数（不超过30日）', type: 'days', required: true },
-      { key: 'approver', label: '批准人（本机关负责人）', type: 'text', required: true },
-      { key: 'reason', label: '延期理由', type: 'textarea', required: true },
+      { key: 'days', label: L.extend_days_label, type: 'days', required: true },
+      { key: 'approver', label: L.extend_approver_label, type: 'text', required: true },
+      { key: 'reason', label: L.extend_reason_label, type: 'textarea', required: true },
     ],
   },
-  { key: 'answer', label: '答复（处理意见书）', op: 'matter_answer', roles: HANDLING, statuses: ['accepted'], fields: opinionFields },
-  { key: 'review_request', label: '收到复查申请', op: 'matter_review_request', roles: HANDLING, statuses: ['answered'], fields: appealFields },
-  { key: 'review_opinion', label: '复查意见', op: 'matter_review_opinion', roles: HANDLING, statuses: ['reviewing'], fields: opinionFields },
-  { key: 'recheck_request', label: '收到复核申请', op: 'matter_recheck_request', roles: HANDLING, statuses: ['reviewed'], fields: appealFields },
-  { key: 'recheck_opinion', label: '复核意见', op: 'matter_recheck_opinion', roles: HANDLING, statuses: ['rechecking'], fields: opinionFields },
+  { key: 'answer', label: L.answer_label, op: 'matter_answer', roles: HANDLING, statuses: ['accepted'], fields: opinionFields },
+  { key: 'review_request', label: L.review_request_label, op: 'matter_review_request', roles: HANDLING, statuses: ['answered'], fields: appealFields },
+  { key: 'review_opinion', label: L.review_opinion_label, op: 'matter_review_opinion', roles: HANDLING, statuses: ['reviewing'], fields: opinionFields },
+  { key: 'recheck_request', label: L.recheck_request_label, op: 'matter_recheck_request', roles: HANDLING, statuses: ['reviewed'], fields: appealFields },
+  { key: 'recheck_opinion', label: L.recheck_opinion_label, op: 'matter_recheck_opinion', roles: HANDLING, statuses: ['rechecking'], fields: opinionFields },
   {
     key: 'close',
-    label: '办结',
+    label: L.close_label,
     op: 'matter_close',
     roles: HANDLING,
     statuses: ['accepted', 'answered', 'reviewed', 'rechecked', 'forwarded', 'assigned', 'not_accepted', 'no_longer_accepted', 'registered'],
@@ -157,55 +165,55 @@ export const ACTIONS: readonly ActionSpec[] = [
   },
   {
     key: 'followup',
-    label: '回访及评价',
+    label: L.followup_label,
     op: 'followup_record',
     roles: HANDLING,
     statuses: [],
     fields: [
-      { key: 'followed_on', label: '回访日期', type: 'date' },
-      { key: 'method', label: '回访方式', type: 'text', required: true, hint: '如：电话、上门、短信' },
-      { key: 'result', label: '回访结果', type: 'textarea', required: true },
-      { key: 'acceptance_rating', label: '对受理的评价', type: 'rating' },
-      { key: 'handling_rating', label: '对办理的评价', type: 'rating' },
-      { key: 'query_code', label: '查询码', type: 'text' },
+      { key: 'followed_on', label: L.followup_followed_on_label, type: 'date' },
+      { key: 'method', label: L.followup_method_label, type: 'text', required: true, hint: L.followup_method_hint },
+      { key: 'result', label: L.followup_result_label, type: 'textarea', required: true },
+      { key: 'acceptance_rating', label: L.followup_acceptance_rating_label, type: 'rating' },
+      { key: 'handling_rating', label: L.followup_handling_rating_label, type: 'rating' },
+      { key: 'query_code', label: L.followup_query_code_label, type: 'text' },
       note,
     ],
   },
   {
     key: 'supervise',
-    label: '催办 / 督办',
+    label: L.supervise_label,
     op: 'matter_supervise',
     roles: SUPERVISOR,
     statuses: [],
     fields: [
-      { key: 'level', label: '方式', type: 'level', required: true },
-      { key: 'unit', label: '被督办单位（默认当前承办单位）', type: 'text' },
-      { key: 'note', label: '督办要求', type: 'textarea', required: true },
-      { key: 'due_by', label: '限期（督办必填）', type: 'date' },
+      { key: 'level', label: L.supervise_level_label, type: 'level', required: true },
+      { key: 'unit', label: L.supervise_unit_label, type: 'text' },
+      { key: 'note', label: L.supervise_note_label, type: 'textarea', required: true },
+      { key: 'due_by', label: L.supervise_due_by_label, type: 'date' },
     ],
   },
   {
     key: 'ownership',
-    label: '包案',
+    label: L.ownership_label,
     op: 'matter_ownership_set',
     roles: SUPERVISOR,
     statuses: [],
     fields: [
-      { key: 'leader', label: '包案领导', type: 'text', required: true },
-      { key: 'team', label: '工作专班', type: 'text', required: true },
-      { key: 'plan', label: '化解方案', type: 'textarea', required: true },
-      { key: 'deadline', label: '化解时限', type: 'date', required: true },
-      { key: 'scope', label: '包案内容', type: 'textarea', required: true, hint: '包掌握情况、包解决问题、包教育疏导、包稳控化解' },
+      { key: 'leader', label: L.ownership_leader_label, type: 'text', required: true },
+      { key: 'team', label: L.ownership_team_label, type: 'text', required: true },
+      { key: 'plan', label: L.ownership_plan_label, type: 'textarea', required: true },
+      { key: 'deadline', label: L.ownership_deadline_label, type: 'date', required: true },
+      { key: 'scope', label: L.ownership_scope_label, type: 'textarea', required: true, hint: L.ownership_scope_hint },
     ],
   },
   {
     key: 'note',
-    label: '备注',
+    label: L.note_label,
     op: 'matter_step_record',
     roles: HANDLING,
     statuses: [],
     fixed: { kind: 'note' },
-    fields: [{ key: 'note', label: '备注内容', type: 'textarea', required: true }],
+    fields: [{ key: 'note', label: L.note_text_label, type: 'textarea', required: true }],
   },
 ]
 
@@ -278,20 +286,20 @@ export function errorKey(field: string | null | undefined, action: ActionSpec): 
 }
 
 export const RATINGS = [
-  { value: 'satisfied', label: '满意' },
-  { value: 'basic', label: '基本满意' },
-  { value: 'dissatisfied', label: '不满意' },
+  { value: 'satisfied', label: L.rating_satisfied },
+  { value: 'basic', label: L.rating_basic },
+  { value: 'dissatisfied', label: L.rating_dissatisfied },
 ] as const
 
 export const OUTCOMES = [
-  { value: 'support', label: '支持' },
-  { value: 'explain', label: '解释说明' },
-  { value: 'reject', label: '不予支持' },
+  { value: 'support', label: L.outcome_support },
+  { value: 'explain', label: L.outcome_explain },
+  { value: 'reject', label: L.outcome_reject },
 ] as const
 
 export const LEVELS = [
-  { value: 'urge', label: '催办' },
-  { value: 'supervise', label: '督办' },
+  { value: 'urge', label: L.level_urge },
+  { value: 'supervise', label: L.level_supervise },
 ] as const
 
 const OUTCOME_NAMES: Record<string, string> = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]))
@@ -300,16 +308,16 @@ const OUTCOME_NAMES: Record<string, string> = Object.fromEntries(OUTCOMES.map((o
 export function detailText(detail: StepDetail | null | undefined): string {
   if (!detail) return ''
   const parts: string[] = []
-  if (detail.effective_on) parts.push(`日期：${detail.effective_on}`)
-  if (detail.method) parts.push(`方式：${detail.method}`)
-  if (detail.simplified) parts.push('简易办理')
+  if (detail.effective_on) parts.push(D.date(detail.effective_on))
+  if (detail.method) parts.push(D.method(detail.method))
+  if (detail.simplified) parts.push(D.simplified)
   if (detail.statutory_path) parts.push(detail.statutory_path)
-  if (detail.extension_days) parts.push(`延长${detail.extension_days}日`)
-  if (detail.approver) parts.push(`批准人：${detail.approver}`)
-  if (detail.reason) parts.push(`理由：${detail.reason}`)
-  if (detail.proper_channel) parts.push(`应向${detail.proper_channel}提出`)
-  if (detail.opinion) parts.push(`意见：${detail.opinion}`)
-  for (const item of detail.items ?? []) parts.push(`${item.item}——${OUTCOME_NAMES[item.outcome] ?? item.outcome}`)
-  if (detail.due_by) parts.push(`限${detail.due_by}前`)
+  if (detail.extension_days) parts.push(D.extended(detail.extension_days))
+  if (detail.approver) parts.push(D.approver(detail.approver))
+  if (detail.reason) parts.push(D.reason(detail.reason))
+  if (detail.proper_channel) parts.push(D.channel(detail.proper_channel))
+  if (detail.opinion) parts.push(D.opinion(detail.opinion))
+  for (const item of detail.items ?? []) parts.push(D.item(item.item, OUTCOME_NAMES[item.outcome] ?? item.outcome))
+  if (detail.due_by) parts.push(D.dueBy(detail.due_by))
   return parts.join('；')
 }
