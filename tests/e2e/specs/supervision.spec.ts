@@ -13,6 +13,17 @@ function inFuture(days: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
+test('the administrator sets the phone number printed on notices and sees the holiday calendar', async ({ page }) => {
+  await login(page, 'admin', process.env.XINFANG_ADMIN_PASSWORD)
+  await page.getByRole('link', { name: /系统设置/ }).click()
+  await formItem(page, '咨询电话').locator('input').fill('0571-88886666')
+  await page.getByTestId('settings-save').click()
+  await expect(page.getByText('设置已保存')).toBeVisible()
+  await expect(page.getByText('节假日安排')).toBeVisible()
+  await expect(page.locator('.el-table', { hasText: '国务院办公厅通知/2025-11-04' })).toBeVisible()
+  await screenshot(page, '24-settings')
+})
+
 test('the supervisor sees overdue matters and sends 督办, which the case timeline shows', async ({ page }) => {
   await login(page, 'chenjing')
   await page.getByRole('link', { name: /时限监督/ }).click()
@@ -45,6 +56,18 @@ test('the supervisor sees overdue matters and sends 督办, which the case timel
   await expect(timeline.getByText(/督办：县人社局/)).toBeVisible()
   await expect(timeline.getByText('陈静（负责人）').first()).toBeVisible()
   await expect(page.getByTestId('clocks-table')).toContainText('逾期')
+
+  // The 督办 produces its letter: issued from the case, with its proof, and on the timeline.
+  const letters = page.getByTestId('letter-options')
+  const row = letters.locator('.el-table__body tr', { hasText: '督办函' })
+  await expect(row).toContainText('可出具')
+  await row.getByTestId('issue-supervise_letter').click()
+  const preview = page.getByTestId('letter-preview')
+  await expect(preview.getByTestId('letter-facts')).toContainText(/已出具：共\d页，文书校验码 [0-9a-f]{12}，/)
+  await expect(preview.locator('iframe')).toHaveAttribute('src', /^blob:/)
+  await preview.getByRole('button', { name: '关闭', exact: true }).click()
+  await expect(page.getByTestId('issued-letters')).toContainText('督办函')
+  await expect(timeline.getByText(/出具督办函（校验码/)).toBeVisible()
   await screenshot(page, '21-supervised-case')
 })
 

@@ -696,6 +696,11 @@ fn render(
         .map_err(|e| Error::field(e.code(), e.field().unwrap_or("kind"), e.message_zh()))
 }
 
+/// The 文书校验码 as printed on the page (the first digits of the content hash).
+fn short_hash(full: &str) -> String {
+    full.chars().take(xinfang_letters::SHORT_HASH_LEN).collect()
+}
+
 fn output(
     kind: DocKind,
     number: &str,
@@ -709,7 +714,7 @@ fn output(
         file_name: format!("{number}-{}.pdf", kind.name_zh()),
         pdf_base64: base64::engine::general_purpose::STANDARD.encode(&rendered.pdf),
         sha256: rendered.sha256,
-        content_hash: rendered.content_hash,
+        content_hash: short_hash(&rendered.content_hash),
         template_version: rendered.template_version,
         pages: rendered.pages as u32,
     }
@@ -744,7 +749,7 @@ pub fn letter_issue(
         kind: kind.code().to_owned(),
         step_id,
         sha256: rendered.sha256.clone(),
-        content_hash: rendered.content_hash.clone(),
+        content_hash: short_hash(&rendered.content_hash),
         template_version: rendered.template_version.clone(),
         pages: rendered.pages as u32,
         fields: serde_json::to_value(&data)?,
