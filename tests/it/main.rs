@@ -5,6 +5,7 @@ mod letters;
 mod migrations;
 mod rebuild;
 mod register;
+mod report;
 mod search;
 mod tidy;
 mod workflow;

@@ -153,6 +153,8 @@ operations! {
     matter_ownership_set(OwnershipInput) -> Ownership, Access::Roles(SUPERVISORS), mutates: true, "包案（四定四包）";
     followup_record(FollowupInput) -> Followup, Access::Roles(HANDLERS), mutates: true, "回访及评价";
     clocks_list(ClocksInput) -> ClockPage, Access::Roles(HANDLERS), mutates: false, "时限监督（逾期、到期、临期）";
+    report_data(ReportInput) -> Report, Access::Roles(OVERSEERS), mutates: false, "月报、年报数据";
+    report_export(ReportInput) -> ExportFile, Access::Roles(OVERSEERS), mutates: false, "导出月报、年报（Excel）";
     indicators(IndicatorsInput) -> Vec<Indicator>, Access::Roles(OVERSEERS), mutates: false, "考核指标（三率等）";
     indicator_cases(IndicatorCasesInput) -> Vec<IndicatorCase>, Access::Roles(OVERSEERS), mutates: false, "指标明细";
     letter_options(MatterGetInput) -> Vec<LetterOption>, Access::Roles(HANDLERS), mutates: false, "本事项可出具的文书";

@@ -116,5 +116,12 @@ test('the indicators open the cases behind a figure', async ({ page }) => {
   const drill = page.getByRole('dialog', { name: /重复信访率/ })
   await expect(drill).toBeVisible()
   await expect(drill.locator('.case-number').first()).toBeVisible()
+  await drill.getByRole('button', { name: '关闭此对话框' }).click()
+
+  // This month's report: figures, charts, and the Excel file.
+  await page.getByTestId('report-show').click()
+  await expect(page.getByTestId('report-totals')).toContainText('登记事项')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export').click()])
+  expect(download.suggestedFilename()).toMatch(/信访工作\d{4}年\d{1,2}月报告\.xlsx$/)
   await screenshot(page, '23-indicators')
 })

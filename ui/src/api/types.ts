@@ -280,6 +280,16 @@ export interface CodesInput {
   table: CodeTable;
 }
 
+/** A label and a count. */
+export interface Count {
+  /** Code (channel, class …), if any. */
+  code?: string | null;
+  /** How many. */
+  count: number;
+  /** What to show. */
+  name: string;
+}
+
 /** One bar of a breakdown. */
 export interface CountRow {
   /** Code. */
@@ -301,6 +311,16 @@ export interface Done {
 
 /** No input. */
 export type Empty = Record<string, unknown>;
+
+/** A file for download. */
+export interface ExportFile {
+  /** The bytes, base64. */
+  base64: string;
+  /** Suggested file name. */
+  file_name: string;
+  /** MIME type. */
+  media_type: string;
+}
 
 /** 延长办理期限. */
 export interface ExtendInput {
@@ -1100,6 +1120,72 @@ export interface RepeatLinkInput {
   repeat_of: string;
 }
 
+/** The report of a period. */
+export interface Report {
+  /** By top-level 内容分类. */
+  by_category: Count[];
+  /** By 信访形式. */
+  by_channel: Count[];
+  /** By 事项类别. */
+  by_class: Count[];
+  /** By county-level 问题属地 (top 20). */
+  by_region: Count[];
+  /** By 承办单位. */
+  by_unit: UnitRow[];
+  /** First day. */
+  from: string;
+  /** The indicators for the period. */
+  indicators: Indicator[];
+  /** 2026年11月 / 2026年. */
+  title: string;
+  /** Last day. */
+  to: string;
+  /** Totals. */
+  totals: ReportTotals;
+  /** By month (a year) or by day (a month). */
+  trend: Count[];
+}
+
+/** Which period: `2026-11` for a month, `2026` for a year. */
+export interface ReportInput {
+  /** `YYYY-MM` or `YYYY`. */
+  period: string;
+}
+
+/** The totals of a period. */
+export interface ReportTotals {
+  /** 受理. */
+  accepted: number;
+  /** 答复（出具处理意见书）. */
+  answered: number;
+  /** 交办. */
+  assigned: number;
+  /** 办结. */
+  closed: number;
+  /** 初信初访. */
+  first_petitions: number;
+  /** 转送. */
+  forwarded: number;
+  /** 集体访、联名信. */
+  joint: number;
+  /** 登记信访事项. */
+  matters: number;
+  /** 不予受理. */
+  not_accepted: number;
+  /** 信访人次 (petitioners named). */
+  persons: number;
+  /** 重复信访. */
+  repeats: number;
+  /** 建议意见类 matters registered. */
+  suggestions: number;
+  /** 建议意见类 matters answered with at least one item supported (采纳). */
+  suggestions_adopted: number;
+  /** 督办. */
+  supervised: number;
+  /** 催办. */
+  urged: number;
+}
+
 /** A risk as listed. */
 export interface Risk {
   /** open or closed. */
@@ -1393,6 +1479,20 @@ export interface TimelineEntry {
   kind: string;
 }
 
+/** One unit's figures. */
+export interface UnitRow {
+  /** 交办. */
+  assigned: number;
+  /** 转送. */
+  forwarded: number;
+  /** Its clocks now overdue. */
+  overdue: number;
+  /** 催办 and 督办 sent to it. */
+  supervised: number;
+  /** 承办单位. */
+  unit: string;
+}
+
 /** A user as listed to administrators. */
 export interface User {
   /** Enabled. */
@@ -1539,6 +1639,10 @@ export interface Operations {
   followup_record: { input: FollowupInput; output: Followup };
   /** 时限监督（逾期、到期、临期） */
   clocks_list: { input: ClocksInput; output: ClockPage };
+  /** 月报、年报数据 */
+  report_data: { input: ReportInput; output: Report };
+  /** 导出月报、年报（Excel） */
+  report_export: { input: ReportInput; output: ExportFile };
   /** 考核指标（三率等） */
   indicators: { input: IndicatorsInput; output: Indicator[] };
   /** 指标明细 */

@@ -354,6 +354,14 @@ export const zh = {
     attachments: '附件',
   },
 
+  reminders: {
+    title: '办理时限提醒',
+    lead: '您承办的事项中，',
+    overdue: (n: number) => `${n}项已逾期`,
+    dueToday: (n: number) => `${n}项今日到期`,
+    approaching: (n: number) => `${n}项临期`,
+  },
+
   workflow: {
     labels: {
       common_note_label: '说明',
@@ -497,6 +505,37 @@ export const zh = {
     chartTitle: '各项指标（%）',
     parts: { numerator: '计入分子的事项', denominator: '计入分母的事项', shortfall: '未达标的事项' },
     columns: { name: '指标', percent: '数值', numerator: '分子', denominator: '分母', shortfall: '未达标', formula: '计算口径' },
+    report: {
+      title: '月报、年报',
+      kind: '类型',
+      month: '月报',
+      year: '年报',
+      period: '统计期间',
+      show: '生成',
+      export: '导出 Excel',
+      unit: '件',
+      trend: '登记数量趋势',
+      channel: '信访形式',
+      class: '事项类别',
+      region: '问题属地（前10）',
+      totals: {
+        matters: '登记事项',
+        persons: '信访人次',
+        first_petitions: '初信初访',
+        repeats: '重复信访',
+        joint: '集体访、联名信',
+        accepted: '受理',
+        not_accepted: '不予受理',
+        forwarded: '转送',
+        assigned: '交办',
+        answered: '答复',
+        closed: '办结',
+        urged: '催办',
+        supervised: '督办',
+        suggestions: '建议意见',
+        suggestions_adopted: '建议被采纳',
+      },
+    },
     drill: { number: '信访件编号', received: '信访日期', petitioners: '信访人', summary: '概况', status: '状态' },
   },
 

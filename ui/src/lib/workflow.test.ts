@@ -91,3 +91,11 @@ describe('errorKey and detailText', () => {
     ).toBe('日期：2026-11-28；方式：直接送达；工资——支持')
   })
 })
+
+describe('reminderText', () => {
+  it('names what is pressing and stays quiet otherwise', async () => {
+    const { reminderText } = await import('./reminders')
+    expect(reminderText({ overdue: 0, due_today: 0, approaching: 0 })).toBeNull()
+    expect(reminderText({ overdue: 2, due_today: 0, approaching: 1 })).toBe('您承办的事项中，2项已逾期，1项临期')
+  })
+})
