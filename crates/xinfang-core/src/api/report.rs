@@ -239,7 +239,7 @@ pub fn report_data(register: &mut Register, who: &Session, input: ReportInput) -
             }),
         }
     }
-    by_category.sort_by(|a, b| b.count.cmp(&a.count));
+    by_category.sort_by_key(|c| std::cmp::Reverse(c.count));
     let mut by_region = grouped("substr(m.region_code, 1, 6)", Some(CodeTable::Regions))?;
     by_region.truncate(20);
     let trend = if yearly {
