@@ -874,4 +874,76 @@ mod tests {
         let schema = serde_json::to_string(&schemars::schema_for!(DueDate)).expect("schema");
         assert!(schema.contains("rolled_from"));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::domain::calendar::Calendar;
+
+        fn any_clock() -> impl Strategy<Value = ClockKind> {
+            proptest::sample::select(ClockKind::ALL.to_vec())
+        }
+
+        fn any_start() -> impl Strategy<Value = NaiveDate> {
+            // 2024 to 2028: covered years and uncovered ones on both sides.
+            (0u64..5 * 366).prop_map(|offset| {
+                NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") + chrono::Days::new(offset)
+            })
+        }
+
+        fn any_rollover() -> impl Strategy<Value = Rollover> {
+            prop_oneof![Just(Rollover::None), Just(Rollover::NextWorkingDay)]
+        }
+
+        fn length_for(clock: ClockKind, raw: u32) -> Option<u32> {
+            // D6 needs an approved length; others may run their statutory length or a shorter one.
+            if clock == ClockKind::D6 {
+                Some(raw % MAX_EXTENSION_DAYS + 1)
+            } else if raw % 3 == 0 {
+                Some(raw % clock.length_days() + 1)
+            } else {
+                None
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn a_due_date_never_precedes_its_start(clock in any_clock(), start in any_start(), raw in 0u32..1000, rollover in any_rollover()) {
+                let calendar = Calendar::bundled();
+                let due = compute_due(clock, start, length_for(clock, raw), rollover, &calendar).expect("computes");
+                prop_assert!(due.due > due.start, "{} ≤ {}", due.due, due.start);
+            }
+
+            #[test]
+            fn working_day_clocks_and_rolled_dates_end_on_a_working_day(clock in any_clock(), start in any_start(), raw in 0u32..1000, rollover in any_rollover()) {
+                let calendar = Calendar::bundled();
+                let due = compute_due(clock, start, length_for(clock, raw), rollover, &calendar).expect("computes");
+                if clock.unit() == DayUnit::Working || rollover == Rollover::NextWorkingDay {
+                    prop_assert!(calendar.is_working_day(due.due), "{clock:?} from {start} ends on {}, a rest day", due.due);
+                }
+            }
+
+            #[test]
+            fn adding_one_working_day_never_lands_on_a_rest_day(start in any_start()) {
+                let calendar = Calendar::bundled();
+                let due = compute_due(ClockKind::S3, start, None, Rollover::None, &calendar).expect("computes");
+                prop_assert!(calendar.is_working_day(due.due));
+                // And nothing between the start and it is a working day.
+                let mut day = start.succ_opt().expect("date");
+                while day < due.due {
+                    prop_assert!(!calendar.is_working_day(day), "{day} was skipped");
+                    day = day.succ_opt().expect("date");
+                }
+            }
+
+            #[test]
+            fn recomputing_with_the_same_calendar_version_is_stable(clock in any_clock(), start in any_start(), raw in 0u32..1000, rollover in any_rollover()) {
+                let first = compute_due(clock, start, length_for(clock, raw), rollover, &Calendar::bundled()).expect("computes");
+                let again = compute_due(clock, start, length_for(clock, raw), rollover, &Calendar::bundled()).expect("computes");
+                prop_assert_eq!(&first.calendar_version, &again.calendar_version);
+                prop_assert_eq!(first, again);
+            }
+        }
+    }
 }
