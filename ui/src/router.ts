@@ -66,6 +66,12 @@ const routes: RouteRecordRaw[] = [
         meta: { roles: HANDLERS, title: zh.nav.supervision },
       },
       {
+        path: 'risks',
+        name: 'risks',
+        component: () => import('./views/supervision/RisksView.vue'),
+        meta: { roles: HANDLERS, title: zh.nav.risks },
+      },
+      {
         path: 'indicators',
         name: 'indicators',
         component: () => import('./views/supervision/IndicatorsView.vue'),

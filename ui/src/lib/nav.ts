@@ -27,6 +27,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'person-lookup', path: '/persons', label: zh.nav.personLookup, roles: EVERYONE, shortcut: 'P' },
   { name: 'matter-search', path: '/matters', label: zh.nav.matterSearch, roles: EVERYONE, shortcut: 'S' },
   { name: 'supervision', path: '/supervision', label: zh.nav.supervision, roles: HANDLERS, shortcut: 'J' },
+  { name: 'risks', path: '/risks', label: zh.nav.risks, roles: HANDLERS },
   { name: 'indicators', path: '/indicators', label: zh.nav.indicators, roles: OVERSEERS },
   { name: 'admin-users', path: '/admin/users', label: zh.nav.users, roles: ADMINS },
   { name: 'admin-settings', path: '/admin/settings', label: zh.nav.systemSettings, roles: ADMINS },
