@@ -355,3 +355,55 @@ fn supervision_produces_the_supervise_letter() {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
 }
+
+#[test]
+fn an_administrator_can_choose_an_installed_font_for_letters() {
+    let mut desk = setup();
+    let admin = desk.admin.clone();
+    let guide = desk.guide.clone();
+    let handler = desk.handler.clone();
+    let mut settings = desk.ok(&admin, "settings_get", json!({}));
+    settings["letter_font_path"] = json!("/no/such/仿宋_GB2312.ttf");
+    let err = desk
+        .call(&admin, "settings_set", settings.clone())
+        .expect_err("no such font")
+        .to_api();
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("invalid_font", Some("letter_font_path"))
+    );
+    // Debian's fonts-noto-cjk stands in for an office's licensed font here.
+    settings["letter_font_path"] = json!("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+    desk.ok(&admin, "settings_set", settings);
+    let m = desk.ok(
+        &guide,
+        "matter_register",
+        letter(
+            "张伟",
+            &id_number("330106", "19700101", 7),
+            "反映拖欠工资问题",
+        ),
+    );
+    desk.ok(&handler, "matter_accept", json!({ "matter_id": m["id"] }));
+    let out = desk.ok(
+        &handler,
+        "letter_issue",
+        json!({ "matter_id": m["id"], "kind": "acceptance_notice" }),
+    );
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(out["pdf_base64"].as_str().expect("pdf"))
+        .expect("base64");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let fonts = Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    assert!(
+        fonts.contains("NotoSansCJK"),
+        "the chosen font is used: {fonts}"
+    );
+    assert!(!fonts.contains("NotoSerifCJK"), "{fonts}");
+}

@@ -44,7 +44,8 @@ pub struct Register {
     codes: Arc<CodeTables>,
     calendar: Arc<Calendar>,
     centre: Option<Centre>,
-    letters: Option<Arc<xinfang_letters::Engine>>,
+    /// The engine and the letter-font setting it was loaded with.
+    letters: Option<(String, Arc<xinfang_letters::Engine>)>,
     letters_dir: Option<PathBuf>,
     printer: Option<Arc<dyn Printer>>,
 }
@@ -192,15 +193,38 @@ impl Register {
         self.letters = None;
     }
 
-    /// The letter engine, loaded on first use (fonts are read once, about 50 ms).
+    /// The letter engine, loaded on first use (fonts are read once, about 50 ms) and again when
+    /// an administrator chooses another letter font.
     pub fn letters(&mut self) -> Result<Arc<xinfang_letters::Engine>> {
-        if let Some(engine) = &self.letters {
+        let font_path = crate::api::Settings::load(&self.conn)?
+            .letter_font_path
+            .trim()
+            .to_owned();
+        if let Some((loaded_with, engine)) = &self.letters
+            && *loaded_with == font_path
+        {
             return Ok(engine.clone());
         }
-        let engine = xinfang_letters::Engine::load(self.letters_dir.as_deref())
-            .map_err(|e| Error::field(e.code(), e.field().unwrap_or("kind"), e.message_zh()))?;
-        let engine = Arc::new(engine);
-        self.letters = Some(engine.clone());
+        let to_error = |e: xinfang_letters::Error| {
+            Error::field(e.code(), e.field().unwrap_or("kind"), e.message_zh())
+        };
+        let dir = self.letters_dir.as_deref();
+        let mut fonts = xinfang_letters::FontSet::load(dir).map_err(to_error)?;
+        if !font_path.is_empty() {
+            let font = xinfang_letters::Font::from_file(Path::new(&font_path), 0).map_err(|e| {
+                Error::field(
+                    "invalid_font",
+                    "letter_font_path",
+                    format!("设置中的文书字体无法使用：{}", e.message_zh()),
+                )
+            })?;
+            fonts = fonts.with_letter_font(font);
+        }
+        let templates =
+            xinfang_letters::Templates::load(dir.map(|d| d.join("templates")).as_deref())
+                .map_err(to_error)?;
+        let engine = Arc::new(xinfang_letters::Engine::new(fonts, templates));
+        self.letters = Some((font_path, engine.clone()));
         Ok(engine)
     }
 

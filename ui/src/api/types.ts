@@ -1367,6 +1367,8 @@ export interface Settings {
   issuer_name?: string;
   /** 15-digit legacy ID numbers: `convert` to 18 digits, or `reject`. */
   legacy_id_numbers?: LegacyIdSetting;
+  /** An installed font file for letters instead of the bundled Noto Serif CJK SC, e.g. the office's licensed 仿宋_GB2312 (a path on the host). Empty: the bundled font. */
+  letter_font_path?: string;
   /** Whether 基本满意 counts as satisfied in 参评群众满意率 (some places count only 满意). */
   satisfaction_counts_basic?: boolean;
 }

@@ -283,6 +283,9 @@ pub struct Settings {
     pub contact_phone: String,
     /// Where a petitioner may ask for 复查 when the answer does not name it.
     pub default_review_body: String,
+    /// An installed font file for letters instead of the bundled Noto Serif CJK SC, e.g. the
+    /// office's licensed 仿宋_GB2312 (a path on the host). Empty: the bundled font.
+    pub letter_font_path: String,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -307,6 +310,7 @@ impl Default for Settings {
             issuer_name: String::new(),
             contact_phone: String::new(),
             default_review_body: "本机关的上一级行政机关".to_owned(),
+            letter_font_path: String::new(),
         }
     }
 }
@@ -362,6 +366,17 @@ pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> 
             "first_petition_resolution_days",
             "初信初访化解的观察天数应在1至3650日之间",
         ));
+    }
+    let font = input.letter_font_path.trim();
+    if !font.is_empty() {
+        // Refuse a path that is not a font the letters can use, before anyone prints with it.
+        xinfang_letters::Font::from_file(std::path::Path::new(font), 0).map_err(|e| {
+            Error::field(
+                "invalid_font",
+                "letter_font_path",
+                format!("无法使用该字体文件：{}", e.message_zh()),
+            )
+        })?;
     }
     let current = serde_json::to_value(Settings::load(register.conn())?)?;
     let wanted = serde_json::to_value(&input)?;
