@@ -900,7 +900,7 @@ mod tests {
             // D6 needs an approved length; others may run their statutory length or a shorter one.
             if clock == ClockKind::D6 {
                 Some(raw % MAX_EXTENSION_DAYS + 1)
-            } else if raw % 3 == 0 {
+            } else if raw.is_multiple_of(3) {
                 Some(raw % clock.length_days() + 1)
             } else {
                 None
