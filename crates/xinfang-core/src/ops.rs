@@ -62,6 +62,13 @@ const HANDLERS: &[Role] = &[Role::Interviewer, Role::Handler, Role::Supervisor];
 const ADMINS: &[Role] = &[Role::Admin];
 const SUPERVISORS: &[Role] = &[Role::Supervisor];
 const OVERSEERS: &[Role] = &[Role::Supervisor, Role::Admin];
+/// Those who print, and the administrator who sets the default printers.
+const PRINTER_USERS: &[Role] = &[
+    Role::Interviewer,
+    Role::Handler,
+    Role::Supervisor,
+    Role::Admin,
+];
 
 /// Decodes an operation's input, naming the offending field on failure.
 pub fn decode<T: DeserializeOwned>(input: serde_json::Value) -> Result<T> {
@@ -162,7 +169,7 @@ operations! {
     letter_issue(LetterInput) -> LetterOutput, Access::Roles(HANDLERS), mutates: true, "出具文书";
     letter_print(LetterPrintInput) -> IssuedLetter, Access::Roles(HANDLERS), mutates: true, "打印文书";
     letter_list(MatterGetInput) -> Vec<IssuedLetter>, Access::Roles(HANDLERS), mutates: false, "已出具文书及打印记录";
-    letter_printers(Empty) -> Vec<String>, Access::Roles(HANDLERS), mutates: false, "可用打印机";
+    letter_printers(Empty) -> Vec<String>, Access::Roles(PRINTER_USERS), mutates: false, "可用打印机";
     risk_register(RiskInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "登记矛盾纠纷（排查）";
     risk_progress(RiskProgressInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "记录矛盾纠纷化解进展";
     risk_close(RiskCloseInput) -> Risk, Access::Roles(SUPERVISORS), mutates: true, "矛盾纠纷销号";

@@ -1369,8 +1369,12 @@ export interface Settings {
   legacy_id_numbers?: LegacyIdSetting;
   /** An installed font file for letters instead of the bundled Noto Serif CJK SC, e.g. the office's licensed 仿宋_GB2312 (a path on the host). Empty: the bundled font. */
   letter_font_path?: string;
+  /** Printer for A4 documents (CUPS queue name; empty: the system default). */
+  letter_printer?: string;
   /** Whether 基本满意 counts as satisfied in 参评群众满意率 (some places count only 满意). */
   satisfaction_counts_basic?: boolean;
+  /** Printer for queue tickets on the 80 mm receipt roll (empty: the system default). */
+  ticket_printer?: string;
 }
 
 /** The period to count. */

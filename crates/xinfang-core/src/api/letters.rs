@@ -785,8 +785,7 @@ pub fn letter_print(
     if !(1..=20).contains(&copies) {
         return Err(Error::field("out_of_range", "copies", "份数应为1至20份"));
     }
-    let printer_name = optional_text(input.printer.as_deref(), "printer", "打印机", limits::NAME)?
-        .unwrap_or_default();
+    let chosen = optional_text(input.printer.as_deref(), "printer", "打印机", limits::NAME)?;
     let row: Option<(String, String, String, i64)> = register
         .conn()
         .query_row(
@@ -803,6 +802,15 @@ pub fn letter_print(
         return Err(Error::field("not_found", "letter_id", "所选文书不存在"));
     };
     let record: LetterRecord = serde_json::from_str(&payload)?;
+    // Each kind of paper has its printer: tickets the receipt roll, everything else A4.
+    let settings = Settings::load(register.conn())?;
+    let printer_name = chosen.unwrap_or_else(|| {
+        if record.kind == DocKind::Ticket.code() {
+            settings.ticket_printer.trim().to_owned()
+        } else {
+            settings.letter_printer.trim().to_owned()
+        }
+    });
     let data: LetterData = serde_json::from_value(record.fields)?;
     let rendered = render(register, &data, false)?;
     if rendered.sha256 != sha256 {

@@ -286,6 +286,10 @@ pub struct Settings {
     /// An installed font file for letters instead of the bundled Noto Serif CJK SC, e.g. the
     /// office's licensed 仿宋_GB2312 (a path on the host). Empty: the bundled font.
     pub letter_font_path: String,
+    /// Printer for A4 documents (CUPS queue name; empty: the system default).
+    pub letter_printer: String,
+    /// Printer for queue tickets on the 80 mm receipt roll (empty: the system default).
+    pub ticket_printer: String,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -311,6 +315,8 @@ impl Default for Settings {
             contact_phone: String::new(),
             default_review_body: "本机关的上一级行政机关".to_owned(),
             letter_font_path: String::new(),
+            letter_printer: String::new(),
+            ticket_printer: String::new(),
         }
     }
 }

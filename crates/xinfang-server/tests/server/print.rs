@@ -47,6 +47,8 @@ fn a_notice_prints_through_cups_and_the_print_is_logged() {
     assert_eq!(status, 200);
     let (_, mut settings) = server.call("settings_get", Some(&admin), &json!({}));
     settings["contact_phone"] = json!("0571-88886666");
+    // A4 documents go to this queue unless a print names another.
+    settings["letter_printer"] = json!("XinfangPDF");
     assert_eq!(server.call("settings_set", Some(&admin), &settings).0, 200);
     let token = server.login("zhao", "handler-pass-2026");
     let (status, matter) = server.call(
@@ -153,11 +155,15 @@ fn a_notice_prints_through_cups_and_the_print_is_logged() {
     let (_, log) = server.call(
         "letter_print",
         Some(&token),
-        &json!({ "letter_id": issued["letter_id"], "printer": "XinfangPDF" }),
+        &json!({ "letter_id": issued["letter_id"] }),
     );
     assert_eq!(log["prints"][0]["printer"], "XinfangPDF");
     assert_eq!(log["prints"][0]["reprint"], false);
     assert_eq!(log["prints"][1]["reprint"], true);
+    assert_eq!(
+        log["prints"][1]["printer"], "XinfangPDF",
+        "the A4 printer from the settings"
+    );
     assert_eq!(log["prints"][1]["actor_name"], "赵敏");
     // Tidy up the reprint's file once cups-pdf has written it.
     let deadline = Instant::now() + Duration::from_secs(15);
