@@ -39,6 +39,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_letters",
         include_str!("../../../schemas/desk/0007_letters.sql"),
     ),
+    (
+        "0008_report_indexes",
+        include_str!("../../../schemas/desk/0008_report_indexes.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -578,9 +578,25 @@ pub fn clocks(sizes: &[u64]) -> anyhow::Result<()> {
             json!({ "from": month_start, "to": today }),
         )?;
         timed(
-            "indicators, twelve months (target < 5 s)",
+            "indicators, twelve months",
             "indicators",
             json!({ "from": today - chrono::Days::new(365), "to": today }),
+        )?;
+        let month = format!("{}-{:02}", today.year(), today.month());
+        timed(
+            "monthly report figures (target < 5 s)",
+            "report_data",
+            json!({ "period": month }),
+        )?;
+        timed(
+            "monthly report as Excel",
+            "report_export",
+            json!({ "period": month }),
+        )?;
+        timed(
+            "annual report figures",
+            "report_data",
+            json!({ "period": today.year().to_string() }),
         )?;
         drop(register);
         let _ = std::fs::remove_dir_all(&tmp);

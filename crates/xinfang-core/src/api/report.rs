@@ -148,11 +148,22 @@ pub fn report_data(register: &mut Register, who: &Session, input: ReportInput) -
         Ok(conn.query_row(sql, [&f, &t], |r| r.get::<_, i64>(0))? as u64)
     };
     let in_period = "m.received_date BETWEEN ?1 AND ?2";
-    let steps = |kind: &str| {
-        format!(
+    // Steps are stamped in UTC; the period is China days, so compare with the UTC instants of
+    // its first and last midnight (the (kind, at) index serves that range).
+    let utc_bound = |day: NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(crate::clock::china_offset()).single())
+            .map(|t| crate::clock::fmt_utc(t.with_timezone(&chrono::Utc)))
+            .unwrap_or_default()
+    };
+    let (from_utc, to_utc) = (utc_bound(from), utc_bound(to.succ_opt().unwrap_or(to)));
+    let steps_count = |kind: &str| -> Result<u64> {
+        Ok(conn.query_row(
             "SELECT count(DISTINCT s.matter_id) FROM handling_steps s
-             WHERE s.kind = '{kind}' AND substr(s.at, 1, 10) BETWEEN ?1 AND ?2"
-        )
+             WHERE s.kind = ?1 AND s.at >= ?2 AND s.at < ?3",
+            [kind, from_utc.as_str(), to_utc.as_str()],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     };
     let totals = ReportTotals {
         matters: one(&format!("SELECT count(*) FROM matters m WHERE {in_period}"))?,
@@ -169,14 +180,14 @@ pub fn report_data(register: &mut Register, who: &Session, input: ReportInput) -
         joint: one(&format!(
             "SELECT count(*) FROM matters m WHERE {in_period} AND m.is_joint = 1"
         ))?,
-        accepted: one(&steps("accept"))?,
-        not_accepted: one(&steps("not_accept"))?,
-        forwarded: one(&steps("forward"))?,
-        assigned: one(&steps("assign"))?,
-        answered: one(&steps("answer"))?,
-        closed: one(&steps("close"))?,
-        urged: one(&steps("urge"))?,
-        supervised: one(&steps("supervise"))?,
+        accepted: steps_count("accept")?,
+        not_accepted: steps_count("not_accept")?,
+        forwarded: steps_count("forward")?,
+        assigned: steps_count("assign")?,
+        answered: steps_count("answer")?,
+        closed: steps_count("close")?,
+        urged: steps_count("urge")?,
+        supervised: steps_count("supervise")?,
         suggestions: one(&format!(
             "SELECT count(*) FROM matters m WHERE {in_period} AND m.matter_class = 'suggestion'"
         ))?,
@@ -258,12 +269,12 @@ pub fn report_data(register: &mut Register, who: &Session, input: ReportInput) -
               AND c.kind NOT IN ('D4', 'D7', 'D9') AND c.due_date < ?3)
          FROM handling_steps s
          WHERE s.unit IS NOT NULL AND s.kind IN ('forward', 'assign', 'urge', 'supervise')
-           AND substr(s.at, 1, 10) BETWEEN ?1 AND ?2
+           AND s.at >= ?1 AND s.at < ?2
          GROUP BY s.unit ORDER BY 2 + 3 DESC, s.unit",
     )?;
     let today = crate::clock::china_date(register.now()).to_string();
     let by_unit = stmt
-        .query_map([&f, &t, &today], |r| {
+        .query_map([&from_utc, &to_utc, &today], |r| {
             Ok(UnitRow {
                 unit: r.get(0)?,
                 forwarded: r.get::<_, i64>(1)? as u64,

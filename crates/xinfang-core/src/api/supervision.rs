@@ -5,6 +5,8 @@
 //! A clock's state (正常 / 临期 / 到期 / 逾期) is never stored: it depends on today, so it is
 //! computed when read from the stored due date.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Days, NaiveDate};
 use rusqlite::{Connection, ToSql, params_from_iter};
 use schemars::JsonSchema;
@@ -386,49 +388,76 @@ pub fn clocks_list(
     let near = (today + Days::new(u64::from(approaching_days))).to_string();
     let conn = register.conn();
 
-    let counts_sql = format!(
-        "SELECT coalesce(sum(c.due_date < ?1), 0), coalesce(sum(c.due_date = ?1), 0),
-           coalesce(sum(c.due_date >= ?1 AND c.due_date <= ?2), 0),
-           coalesce(sum(c.due_date > ?1 AND c.due_date <= ?3), 0)
-         FROM matter_clocks c JOIN matters m ON m.id = c.matter_id WHERE {}",
-        numbered(&filter.sql, 4)
-    );
-    let mut args: Vec<&dyn ToSql> = vec![&t, &week, &near];
-    args.extend(filter.args.iter().map(|a| a.as_ref()));
-    let counts = conn
-        .prepare(&counts_sql)?
-        .query_row(params_from_iter(args.iter()), |r| {
-            Ok(ClockCounts {
-                overdue: r.get::<_, i64>(0)? as u64,
-                due_today: r.get::<_, i64>(1)? as u64,
-                this_week: r.get::<_, i64>(2)? as u64,
-                approaching: r.get::<_, i64>(3)? as u64,
-            })
-        })?;
-
+    // One pass over the open clocks under the filters gives the counts and the three
+    // breakdowns; only the page of rows is a second, limited query.
+    let week_end_date = week_end(today);
+    let near_date = today + Days::new(u64::from(approaching_days));
+    let mut counts = ClockCounts::default();
+    let mut bucket_total = 0u64;
+    let mut units: HashMap<Option<String>, GroupCount> = HashMap::new();
+    let mut handlers: HashMap<Option<String>, GroupCount> = HashMap::new();
+    let mut regions: HashMap<Option<String>, GroupCount> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT c.due_date, c.holder, m.handler_id, substr(m.region_code, 1, 6)
+             FROM matter_clocks c JOIN matters m ON m.id = c.matter_id WHERE {}",
+            numbered(&filter.sql, 1)
+        ))?;
+        let mut rows = stmt.query(params_from_iter(filter.args.iter().map(|a| a.as_ref())))?;
+        while let Some(r) = rows.next()? {
+            let Some(due) = parse_date(&r.get::<_, String>(0)?) else {
+                continue;
+            };
+            let overdue = due < today;
+            let soon = due >= today && due <= near_date;
+            if overdue {
+                counts.overdue += 1;
+            } else if due == today {
+                counts.due_today += 1;
+            } else if soon {
+                counts.approaching += 1;
+            }
+            if due >= today && due <= week_end_date {
+                counts.this_week += 1;
+            }
+            let in_bucket = match input.bucket {
+                ClockBucket::Overdue => overdue,
+                ClockBucket::DueToday => due == today,
+                ClockBucket::ThisWeek => due >= today && due <= week_end_date,
+                ClockBucket::Approaching => due > today && due <= near_date,
+                ClockBucket::Open => true,
+            };
+            bucket_total += u64::from(in_bucket);
+            for (map, key) in [
+                (&mut units, r.get::<_, Option<String>>(1)?),
+                (&mut handlers, r.get::<_, Option<String>>(2)?),
+                (&mut regions, r.get::<_, Option<String>>(3)?),
+            ] {
+                let g = map.entry(key.clone()).or_insert_with(|| GroupCount {
+                    key,
+                    name: String::new(),
+                    overdue: 0,
+                    due_soon: 0,
+                    open: 0,
+                });
+                g.overdue += u64::from(overdue);
+                g.due_soon += u64::from(soon);
+                g.open += 1;
+            }
+        }
+    }
+    let total = bucket_total as i64;
     let (range, bound): (&str, Vec<String>) = match input.bucket {
-        ClockBucket::Overdue => ("c.due_date < ?1", vec![t.clone()]),
-        ClockBucket::DueToday => ("c.due_date = ?1", vec![t.clone()]),
-        ClockBucket::ThisWeek => (
-            "c.due_date >= ?1 AND c.due_date <= ?2",
-            vec![t.clone(), week],
-        ),
-        ClockBucket::Approaching => (
-            "c.due_date > ?1 AND c.due_date <= ?2",
-            vec![t.clone(), near.clone()],
-        ),
+        ClockBucket::Overdue => ("c.due_date < ?1", vec![t]),
+        ClockBucket::DueToday => ("c.due_date = ?1", vec![t]),
+        ClockBucket::ThisWeek => ("c.due_date >= ?1 AND c.due_date <= ?2", vec![t, week]),
+        ClockBucket::Approaching => ("c.due_date > ?1 AND c.due_date <= ?2", vec![t, near]),
         ClockBucket::Open => ("1", vec![]),
     };
     let first_free = bound.len() + 1;
     let where_sql = format!("{range} AND {}", numbered(&filter.sql, first_free));
     let mut args: Vec<&dyn ToSql> = bound.iter().map(|b| b as &dyn ToSql).collect();
     args.extend(filter.args.iter().map(|a| a.as_ref()));
-    let total: i64 = conn
-        .prepare(&format!(
-            "SELECT count(*) FROM matter_clocks c JOIN matters m ON m.id = c.matter_id
-             WHERE {where_sql}"
-        ))?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     let limit = input.limit.unwrap_or(50).clamp(1, 500);
     let offset = input.offset.unwrap_or(0);
     let codes = register.codes();
@@ -467,32 +496,32 @@ pub fn clocks_list(
         });
     }
 
-    let group = |key_sql: &str, name_sql: &str| -> Result<Vec<GroupCount>> {
-        let sql = format!(
-            "SELECT {key_sql} AS k, {name_sql} AS n, sum(c.due_date < ?1),
-               sum(c.due_date >= ?1 AND c.due_date <= ?2), count(*)
-             FROM matter_clocks c JOIN matters m ON m.id = c.matter_id
-             LEFT JOIN users h ON h.id = m.handler_id
-             WHERE {} GROUP BY k ORDER BY 3 DESC, 4 DESC, 5 DESC LIMIT 50",
-            numbered(&filter.sql, 3)
-        );
-        let mut args: Vec<&dyn ToSql> = vec![&t, &near];
-        args.extend(filter.args.iter().map(|a| a.as_ref()));
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-            Ok(GroupCount {
-                key: r.get(0)?,
-                name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                overdue: r.get::<_, i64>(2)? as u64,
-                due_soon: r.get::<_, i64>(3)? as u64,
-                open: r.get::<_, i64>(4)? as u64,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let ranked = |map: HashMap<Option<String>, GroupCount>| {
+        let mut rows: Vec<GroupCount> = map.into_values().collect();
+        rows.sort_by(|a, b| {
+            (b.overdue, b.due_soon, b.open)
+                .cmp(&(a.overdue, a.due_soon, a.open))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        rows.truncate(50);
+        rows
     };
-    let by_unit = group("c.holder", &format!("coalesce(c.holder, '{OWN_UNIT}')"))?;
-    let by_handler = group("m.handler_id", "coalesce(h.display_name, '未指定承办人')")?;
-    let mut by_region = group("substr(m.region_code, 1, 6)", "substr(m.region_code, 1, 6)")?;
+    let mut by_unit = ranked(units);
+    for g in &mut by_unit {
+        g.name = g.key.clone().unwrap_or_else(|| OWN_UNIT.to_owned());
+    }
+    let mut by_handler = ranked(handlers);
+    for g in &mut by_handler {
+        g.name = match g.key.as_deref() {
+            Some(id) => conn
+                .query_row("SELECT display_name FROM users WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .unwrap_or_else(|_| id.to_owned()),
+            None => "未指定承办人".to_owned(),
+        };
+    }
+    let mut by_region = ranked(regions);
     for g in &mut by_region {
         g.name = match g.key.as_deref() {
             Some(code) => codes.region_path(code).unwrap_or_else(|| code.to_owned()),
