@@ -171,4 +171,32 @@ fn the_monthly_report_counts_the_month_and_opens_as_a_workbook() {
         indicators.get_value((1, 0)),
         Some(&Data::String("及时受理率".into()))
     );
+
+    // The same report as a PDF on the GB/T 9704 grid.
+    let file = desk.ok(&supervisor, "report_pdf", json!({ "period": "2026-11" }));
+    assert_eq!(file["media_type"], "application/pdf");
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(file["base64"].as_str().expect("bytes"))
+        .expect("base64");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", path.to_str().expect("utf-8"), "-"])
+        .output()
+        .expect("pdftotext");
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect();
+    for expected in [
+        "2026年11月信访工作情况报告",
+        "共登记信访事项3件",
+        "来信2件",
+        "转送1件",
+        "督办1件次",
+        "其中被采纳1件",
+        "及时受理率",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in {text}");
+    }
 }

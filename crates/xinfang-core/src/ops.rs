@@ -162,6 +162,7 @@ operations! {
     clocks_list(ClocksInput) -> ClockPage, Access::Roles(HANDLERS), mutates: false, "时限监督（逾期、到期、临期）";
     report_data(ReportInput) -> Report, Access::Roles(OVERSEERS), mutates: false, "月报、年报数据";
     report_export(ReportInput) -> ExportFile, Access::Roles(OVERSEERS), mutates: false, "导出月报、年报（Excel）";
+    report_pdf(ReportInput) -> ExportFile, Access::Roles(OVERSEERS), mutates: false, "导出月报、年报（PDF）";
     indicators(IndicatorsInput) -> Vec<Indicator>, Access::Roles(OVERSEERS), mutates: false, "考核指标（三率等）";
     indicator_cases(IndicatorCasesInput) -> Vec<IndicatorCase>, Access::Roles(OVERSEERS), mutates: false, "指标明细";
     letter_options(MatterGetInput) -> Vec<LetterOption>, Access::Roles(HANDLERS), mutates: false, "本事项可出具的文书";

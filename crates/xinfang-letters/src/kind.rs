@@ -35,11 +35,13 @@ pub enum DocKind {
     UrgeLetter,
     /// 督办函: formal supervision of a receiving body (Art. 40).
     SuperviseLetter,
+    /// 信访工作报告: the monthly or annual report of a centre (Art. 41), not tied to a case.
+    WorkReport,
 }
 
 impl DocKind {
     /// Every kind, in the order they usually occur in a matter's life.
-    pub const ALL: [DocKind; 14] = [
+    pub const ALL: [DocKind; 15] = [
         DocKind::Ticket,
         DocKind::VisitReceipt,
         DocKind::AcceptanceNotice,
@@ -54,6 +56,7 @@ impl DocKind {
         DocKind::InterviewRecord,
         DocKind::UrgeLetter,
         DocKind::SuperviseLetter,
+        DocKind::WorkReport,
     ];
 
     /// The stored code, equal to the serde name and the template file stem.
@@ -73,6 +76,7 @@ impl DocKind {
             DocKind::InterviewRecord => "interview_record",
             DocKind::UrgeLetter => "urge_letter",
             DocKind::SuperviseLetter => "supervise_letter",
+            DocKind::WorkReport => "work_report",
         }
     }
 
@@ -93,6 +97,7 @@ impl DocKind {
             DocKind::InterviewRecord => "接谈记录",
             DocKind::UrgeLetter => "催办函",
             DocKind::SuperviseLetter => "督办函",
+            DocKind::WorkReport => "信访工作报告",
         }
     }
 

@@ -175,6 +175,15 @@ pub fn sample(kind: DocKind) -> LetterData {
             .text("feedback_date", "2026-12-12")
             .text("contact_person", "李明")
             .text("contact_phone", "0571-12345678"),
+        DocKind::WorkReport => base
+            .text("issuer", "临江县人民政府信访局")
+            .text("issue_date", "2026-12-01")
+            .text("period", "2026年11月")
+            .text("overview", "本月共登记信访事项128件、信访人次176人次，其中初信初访97件，重复信访18件，集体访、联名信3件。")
+            .text("channels", "来信41件，来访52件，网上信访、手机信访和微信信访共29件，电话信访6件。")
+            .text("subjects", "反映劳动和社会保障问题35件，城乡建设问题28件，国土资源问题17件，其他48件。")
+            .text("handling", "受理86件，不予受理9件；转送31件，交办22件；出具处理意见书74件，办结69件；催办5次，督办2次；建议意见类事项6件，其中被采纳2件。")
+            .text("indicators", "及时受理率96.2%，按期办结率93.5%，群众参评率61.0%，参评群众满意率88.4%。"),
     }
 }
 

@@ -441,6 +441,7 @@ fn bundled_text(kind: DocKind) -> &'static str {
         DocKind::InterviewRecord => bundled!("interview_record"),
         DocKind::UrgeLetter => bundled!("urge_letter"),
         DocKind::SuperviseLetter => bundled!("supervise_letter"),
+        DocKind::WorkReport => bundled!("work_report"),
     }
 }
 

@@ -123,6 +123,8 @@ test('the indicators open the cases behind a figure', async ({ page }) => {
   await expect(page.getByTestId('report-totals')).toContainText('登记事项')
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export').click()])
   expect(download.suggestedFilename()).toMatch(/信访工作\d{4}年\d{1,2}月报告\.xlsx$/)
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-pdf').click()])
+  expect(pdf.suggestedFilename()).toMatch(/信访工作\d{4}年\d{1,2}月报告\.pdf$/)
   await screenshot(page, '23-indicators')
 })
 

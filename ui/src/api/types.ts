@@ -1649,6 +1649,8 @@ export interface Operations {
   report_data: { input: ReportInput; output: Report };
   /** 导出月报、年报（Excel） */
   report_export: { input: ReportInput; output: ExportFile };
+  /** 导出月报、年报（PDF） */
+  report_pdf: { input: ReportInput; output: ExportFile };
   /** 考核指标（三率等） */
   indicators: { input: IndicatorsInput; output: Indicator[] };
   /** 指标明细 */

@@ -514,6 +514,7 @@ export const zh = {
       period: '统计期间',
       show: '生成',
       export: '导出 Excel',
+      exportPdf: '导出 PDF',
       unit: '件',
       trend: '登记数量趋势',
       channel: '信访形式',

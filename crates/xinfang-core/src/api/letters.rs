@@ -536,6 +536,13 @@ fn build(
                 "排队凭条和接谈记录由来访接待（候访、接谈）出具",
             ));
         }
+        DocKind::WorkReport => {
+            return Err(Error::field(
+                "not_applicable",
+                "kind",
+                "信访工作报告在“考核指标”中按月、按年生成",
+            ));
+        }
     }
     Ok(LetterData { kind, fields })
 }
@@ -679,7 +686,7 @@ fn resolve(
     Ok((kind, data, step.map(|s| s.id)))
 }
 
-fn render(
+pub(crate) fn render(
     register: &mut Register,
     data: &LetterData,
     preview: bool,

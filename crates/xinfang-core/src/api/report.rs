@@ -338,6 +338,88 @@ pub fn report_export(
     })
 }
 
+/// 导出月报、年报 (PDF): the same figures as a report on the GB/T 9704 grid.
+pub fn report_pdf(
+    register: &mut Register,
+    who: &Session,
+    input: ReportInput,
+) -> Result<ExportFile> {
+    let r = report_data(register, who, input)?;
+    let settings = super::Settings::load(register.conn())?;
+    let centre = register.centre()?.name.clone();
+    let issuer = if settings.issuer_name.trim().is_empty() {
+        centre.clone()
+    } else {
+        settings.issuer_name.trim().to_owned()
+    };
+    let t = &r.totals;
+    let list = |rows: &[Count], unit: &str| -> String {
+        let total: u64 = rows.iter().map(|c| c.count).sum();
+        if total == 0 {
+            return "无".to_owned();
+        }
+        rows.iter()
+            .take(8)
+            .map(|c| {
+                format!(
+                    "{}{}{unit}（占{:.1}%）",
+                    c.name,
+                    c.count,
+                    c.count as f64 * 100.0 / total as f64
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("，")
+            + "。"
+    };
+    let indicators = r
+        .indicators
+        .iter()
+        .map(|i| match i.percent {
+            Some(p) => format!("{}{p:.1}%", i.name),
+            None => format!("{}（无应计事项）", i.name),
+        })
+        .collect::<Vec<_>>()
+        .join("，")
+        + "。";
+    let data = xinfang_letters::LetterData::new(xinfang_letters::DocKind::WorkReport)
+        .text("period", r.title.clone())
+        .text(
+            "overview",
+            format!(
+                "本期共登记信访事项{}件、信访人次{}人次，其中初信初访{}件，重复信访{}件，集体访、联名信{}件。",
+                t.matters, t.persons, t.first_petitions, t.repeats, t.joint
+            ),
+        )
+        .text("channels", list(&r.by_channel, "件"))
+        .text("subjects", list(&r.by_category, "件"))
+        .text(
+            "handling",
+            format!(
+                "受理{}件，不予受理{}件；转送{}件，交办{}件；出具处理意见书{}件，办结{}件；催办{}件次，督办{}件次；建议意见类事项{}件，其中被采纳{}件。",
+                t.accepted,
+                t.not_accepted,
+                t.forwarded,
+                t.assigned,
+                t.answered,
+                t.closed,
+                t.urged,
+                t.supervised,
+                t.suggestions,
+                t.suggestions_adopted
+            ),
+        )
+        .text("indicators", indicators)
+        .text("issuer", issuer)
+        .text("issue_date", crate::clock::china_date(register.now()).to_string());
+    let rendered = super::letters::render(register, &data, false)?;
+    Ok(ExportFile {
+        file_name: format!("{centre}信访工作{}报告.pdf", r.title),
+        media_type: "application/pdf".into(),
+        base64: base64::engine::general_purpose::STANDARD.encode(&rendered.pdf),
+    })
+}
+
 fn workbook(r: &Report, centre: &str) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
