@@ -749,3 +749,53 @@ fn a_risk_is_tracked_to_its_deadline_and_closed_off_by_a_supervisor() {
         .to_api();
     assert_eq!(err.code, "invalid_state");
 }
+
+#[test]
+fn the_simplified_procedure_runs_on_working_days() {
+    let mut desk = TestDesk::new();
+    let handler = desk.handler.clone();
+    // Received on a Friday; accepted the next Tuesday under 简易办理.
+    at(&desk, "2026-11-20");
+    let m = new_matter(&mut desk, 1);
+    at(&desk, "2026-11-24");
+    desk.ok(
+        &handler,
+        "matter_accept",
+        json!({ "matter_id": m, "simplified": true }),
+    );
+    let all = clocks(&mut desk, &m);
+    let s1 = all.iter().find(|c| c["kind"] == "S1").expect("S1 recorded");
+    // Three working days: 11-23, 24, 25.
+    assert_eq!(s1["due"], "2026-11-25");
+    assert_eq!(s1["state_name"], "按期");
+    // Ten working days from 受理 on 11-24: 25 … 12-08.
+    assert_eq!(due(&mut desk, &m, "S2"), "2026-12-08");
+    assert!(
+        all.iter().all(|c| c["kind"] != "D5"),
+        "no 60-day clock under 简易办理"
+    );
+    // No extension under the simplified procedure.
+    let (code, _, _) = refusal(
+        &mut desk,
+        "matter_extend",
+        json!({ "matter_id": m, "days": 10, "approver": "局长", "reason": "调查" }),
+    );
+    assert_eq!(code, "not_applicable");
+
+    // A simplified forward has one working day per level: received Friday 02-13, the next
+    // working day is the make-up Saturday 02-14, so passing it on after the holiday is late.
+    at(&desk, "2026-02-13");
+    let f = new_matter(&mut desk, 2);
+    at(&desk, "2026-02-24");
+    desk.ok(
+        &handler,
+        "matter_forward",
+        json!({ "matter_id": f, "unit": "县人社局", "simplified": true }),
+    );
+    let s3 = clocks(&mut desk, &f)
+        .into_iter()
+        .find(|c| c["kind"] == "S3")
+        .expect("S3 recorded");
+    assert_eq!(s3["due"], "2026-02-14");
+    assert_eq!(s3["state_name"], "超期");
+}

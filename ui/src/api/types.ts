@@ -402,6 +402,8 @@ export interface HandOverInput {
   note?: string | null;
   /** 转送、交办日期 (default today). The receiver's clocks start from it. */
   sent_on?: string | null;
+  /** 简易办理: each forwarding level has 1 working day (S3). */
+  simplified?: boolean;
   /** 承办单位. */
   unit?: string | null;
 }

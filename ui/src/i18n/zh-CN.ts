@@ -390,6 +390,7 @@ export const zh = {
       assign_unit_label: '交办单位',
       assign_sent_on_label: '交办日期',
       assign_due_by_label: '反馈办理结果期限',
+      handover_simplified_label: '简易办理（每一级转送1个工作日）',
       not_accept_label: '不予受理',
       not_accept_reason_label: '不予受理理由',
       not_accept_proper_channel_label: '应当向其提出的机关或途径',

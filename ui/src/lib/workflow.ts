@@ -80,6 +80,7 @@ export const ACTIONS: readonly ActionSpec[] = [
     fields: [
       { key: 'unit', label: L.forward_unit_label, type: 'text', required: true },
       { key: 'sent_on', label: L.forward_sent_on_label, type: 'date' },
+      { key: 'simplified', label: L.handover_simplified_label, type: 'checkbox' },
       note,
     ],
   },
@@ -92,6 +93,7 @@ export const ACTIONS: readonly ActionSpec[] = [
     fields: [
       { key: 'unit', label: L.assign_unit_label, type: 'text', required: true },
       { key: 'sent_on', label: L.assign_sent_on_label, type: 'date' },
+      { key: 'simplified', label: L.handover_simplified_label, type: 'checkbox' },
       { key: 'due_by', label: L.assign_due_by_label, type: 'date' },
       note,
     ],

@@ -152,6 +152,36 @@ pub(crate) fn start_clock(
     Ok(due_date)
 }
 
+/// Records a clock that started and already ended: for the 简易办理 limits (S1, S3), which are
+/// only known to apply when the step that meets them is taken, so their history shows whether
+/// the step came in time.
+fn record_met_clock(
+    w: &mut Writer<'_>,
+    matter_id: Uuid,
+    kind: ClockKind,
+    start: NaiveDate,
+    met_on: NaiveDate,
+    rollover: Rollover,
+) -> Result<()> {
+    let due = compute_due(kind, start, None, rollover, w.calendar())
+        .map_err(|e| Error::field("invalid_deadline", "days", e.message_zh()))?;
+    let clock_id = w.next_id();
+    w.record(EventBody::ClockStarted(ClockRecord {
+        clock_id,
+        matter_id,
+        kind,
+        holder: None,
+        due,
+    }))?;
+    w.record(EventBody::ClockEnded {
+        clock_id,
+        matter_id,
+        status: ClockStatus::Met,
+        ended_on: met_on,
+    })?;
+    Ok(())
+}
+
 fn end_clocks(
     w: &mut Writer<'_>,
     matter_id: Uuid,
@@ -460,6 +490,17 @@ pub fn matter_accept(register: &mut Register, who: &Session, input: AcceptInput)
         ClockKind::D5
     });
     register.write(&who.user_id.to_string(), |w| {
+        if input.simplified {
+            // 简易办理: the decision to accept was due within 3 working days of receipt.
+            record_met_clock(
+                w,
+                input.matter_id,
+                ClockKind::S1,
+                state.received_on,
+                on,
+                rollover,
+            )?;
+        }
         // The unit the matter was forwarded or assigned to handles it; else this centre.
         clock_effects(
             w,
@@ -682,6 +723,9 @@ pub struct HandOverInput {
     /// 交办: 反馈办理结果的期限.
     #[serde(default)]
     pub due_by: Option<NaiveDate>,
+    /// 简易办理: each forwarding level has 1 working day (S3).
+    #[serde(default)]
+    pub simplified: bool,
     /// 说明.
     #[serde(default)]
     pub note: Option<String>,
@@ -735,6 +779,17 @@ fn hand_over(
     let note = note(input.note.as_deref())?;
     let rollover = Settings::load(register.conn())?.deadline_rollover;
     register.write(&who.user_id.to_string(), |w| {
+        if input.simplified {
+            // 简易办理: this level had 1 working day from receipt to pass the matter on.
+            record_met_clock(
+                w,
+                input.matter_id,
+                ClockKind::S3,
+                state.received_on,
+                on,
+                rollover,
+            )?;
+        }
         clock_effects(
             w,
             input.matter_id,
@@ -754,6 +809,7 @@ fn hand_over(
             StepDetail {
                 effective_on: Some(on),
                 due_by: input.due_by,
+                simplified: input.simplified,
                 ..StepDetail::default()
             },
         )
