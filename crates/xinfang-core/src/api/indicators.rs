@@ -262,7 +262,7 @@ fn definition(code: IndicatorCode, settings: &Settings) -> Definition {
     let received = "SELECT m.id FROM matters m WHERE m.received_date BETWEEN ?F AND ?T AND {m}";
     let answered = "SELECT m.id FROM matters m WHERE m.received_date BETWEEN ?F AND ?T AND {m}
          AND EXISTS (SELECT 1 FROM handling_steps s WHERE s.matter_id = m.id
-           AND s.kind = 'answer')";
+           AND +s.kind = 'answer')";
     let rated = format!(
         "{answered} AND EXISTS (SELECT 1 FROM followups f WHERE f.matter_id = m.id AND f.handling_rating IS NOT NULL)"
     );

@@ -214,7 +214,7 @@ fn steps(conn: &Connection, matter_id: Uuid) -> Result<Vec<StepFacts>> {
 fn clock_due(conn: &Connection, matter_id: Uuid, kind: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
-            "SELECT due_date FROM matter_clocks WHERE matter_id = ?1 AND kind = ?2
+            "SELECT due_date FROM matter_clocks WHERE matter_id = ?1 AND +kind = ?2
              ORDER BY started_at DESC, id DESC LIMIT 1",
             rusqlite::params![matter_id.to_string(), kind],
             |r| r.get(0),

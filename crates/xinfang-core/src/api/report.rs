@@ -194,7 +194,7 @@ pub fn report_data(register: &mut Register, who: &Session, input: ReportInput) -
         suggestions_adopted: one(&format!(
             "SELECT count(*) FROM matters m WHERE {in_period} AND m.matter_class = 'suggestion'
                AND EXISTS (SELECT 1 FROM handling_steps s WHERE s.matter_id = m.id
-                 AND s.kind = 'answer'
+                 AND +s.kind = 'answer'
                  AND EXISTS (SELECT 1 FROM json_each(s.detail, '$.items') i
                    WHERE json_extract(i.value, '$.outcome') = 'support'))"
         ))?,

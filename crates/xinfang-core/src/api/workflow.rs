@@ -638,7 +638,7 @@ pub(crate) fn no_longer_accept_basis(
         .query_row(
             "SELECT number, status,
                EXISTS (SELECT 1 FROM handling_steps WHERE matter_id = m.id
-                 AND kind = 'recheck_opinion')
+                 AND +kind = 'recheck_opinion')
              FROM matters m WHERE id = ?1",
             [earlier.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -839,7 +839,7 @@ pub fn matter_extend(register: &mut Register, who: &Session, input: ExtendInput)
     let state = matter_state(register.conn(), input.matter_id)?;
     let clocks = open_clocks(register.conn(), input.matter_id)?;
     let extended: bool = register.conn().query_row(
-        "SELECT EXISTS (SELECT 1 FROM matter_clocks WHERE matter_id = ?1 AND kind = 'D6')",
+        "SELECT EXISTS (SELECT 1 FROM matter_clocks WHERE matter_id = ?1 AND +kind = 'D6')",
         [input.matter_id.to_string()],
         |r| r.get(0),
     )?;
@@ -1224,7 +1224,7 @@ fn appeal(
     let window_due: Option<String> = register
         .conn()
         .query_row(
-            "SELECT due_date FROM matter_clocks WHERE matter_id = ?1 AND kind = ?2
+            "SELECT due_date FROM matter_clocks WHERE matter_id = ?1 AND +kind = ?2
              ORDER BY started_at DESC LIMIT 1",
             rusqlite::params![input.matter_id.to_string(), window.code()],
             |r| r.get(0),
