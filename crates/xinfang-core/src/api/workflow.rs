@@ -344,6 +344,38 @@ fn record_step(
     })
 }
 
+/// What a step does to the clocks (see [`clock_effects`]).
+struct Effects {
+    kind: StepKind,
+    on: NaiveDate,
+    holder: Option<String>,
+    handling: Option<ClockKind>,
+    rollover: Rollover,
+}
+
+/// Applies a step's clock effects and records the step: what every workflow operation does
+/// once its input is checked.
+fn take_step(
+    w: &mut Writer<'_>,
+    who: &Session,
+    matter_id: Uuid,
+    effects: Effects,
+    unit: Option<String>,
+    note: Option<String>,
+    detail: StepDetail,
+) -> Result<Step> {
+    clock_effects(
+        w,
+        matter_id,
+        effects.kind,
+        effects.on,
+        effects.holder,
+        effects.handling,
+        effects.rollover,
+    )?;
+    record_step(w, who, matter_id, effects.kind, unit, note, detail)
+}
+
 fn note(input: Option<&str>) -> Result<Option<String>> {
     optional_text(input, "note", "说明", limits::LONG_TEXT)
 }
@@ -388,20 +420,17 @@ pub fn matter_notice(register: &mut Register, who: &Session, input: NoticeInput)
     )?;
     let note = note(input.note.as_deref())?;
     register.write(&who.user_id.to_string(), |w| {
-        clock_effects(
-            w,
-            input.matter_id,
-            StepKind::Notice,
-            on,
-            None,
-            None,
-            Rollover::None,
-        )?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            StepKind::Notice,
+            Effects {
+                kind: StepKind::Notice,
+                on: on,
+                holder: None,
+                handling: None,
+                rollover: Rollover::None,
+            },
             None,
             note,
             StepDetail {
@@ -502,20 +531,17 @@ pub fn matter_accept(register: &mut Register, who: &Session, input: AcceptInput)
             )?;
         }
         // The unit the matter was forwarded or assigned to handles it; else this centre.
-        clock_effects(
-            w,
-            input.matter_id,
-            StepKind::Accept,
-            on,
-            state.current_unit.clone(),
-            handling,
-            rollover,
-        )?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            StepKind::Accept,
+            Effects {
+                kind: StepKind::Accept,
+                on: on,
+                holder: state.current_unit.clone(),
+                handling: handling,
+                rollover: rollover,
+            },
             None,
             note,
             StepDetail {
@@ -687,12 +713,17 @@ fn refuse(
     )?;
     let note = note(input.note.as_deref())?;
     register.write(&who.user_id.to_string(), |w| {
-        clock_effects(w, input.matter_id, kind, on, None, None, Rollover::None)?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            kind,
+            Effects {
+                kind,
+                on,
+                holder: None,
+                handling: None,
+                rollover: Rollover::None,
+            },
             None,
             note,
             StepDetail {
@@ -790,20 +821,17 @@ fn hand_over(
                 rollover,
             )?;
         }
-        clock_effects(
-            w,
-            input.matter_id,
-            kind,
-            on,
-            Some(unit.clone()),
-            None,
-            rollover,
-        )?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            kind,
+            Effects {
+                kind: kind,
+                on: on,
+                holder: Some(unit.clone()),
+                handling: None,
+                rollover: rollover,
+            },
             Some(unit),
             note,
             StepDetail {
@@ -1107,20 +1135,17 @@ fn opinion(
     let note = note(input.note.as_deref())?;
     let rollover = Settings::load(register.conn())?.deadline_rollover;
     register.write(&who.user_id.to_string(), |w| {
-        clock_effects(
-            w,
-            input.matter_id,
-            stage.kind,
-            delivered,
-            None,
-            None,
-            rollover,
-        )?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            stage.kind,
+            Effects {
+                kind: stage.kind,
+                on: delivered,
+                holder: None,
+                handling: None,
+                rollover: rollover,
+            },
             None,
             note,
             StepDetail {
@@ -1247,20 +1272,17 @@ fn appeal(
     let note = note(input.note.as_deref())?;
     let rollover = Settings::load(register.conn())?.deadline_rollover;
     register.write(&who.user_id.to_string(), |w| {
-        clock_effects(
-            w,
-            input.matter_id,
-            kind,
-            on,
-            Some(unit.clone()),
-            None,
-            rollover,
-        )?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            kind,
+            Effects {
+                kind: kind,
+                on: on,
+                holder: Some(unit.clone()),
+                handling: None,
+                rollover: rollover,
+            },
             Some(unit),
             note,
             StepDetail {
@@ -1308,20 +1330,17 @@ pub fn matter_close(register: &mut Register, who: &Session, input: CloseInput) -
     let note = note(input.note.as_deref())?;
     let today = today(register);
     register.write(&who.user_id.to_string(), |w| {
-        clock_effects(
-            w,
-            input.matter_id,
-            StepKind::Close,
-            today,
-            None,
-            None,
-            Rollover::None,
-        )?;
-        record_step(
+        take_step(
             w,
             who,
             input.matter_id,
-            StepKind::Close,
+            Effects {
+                kind: StepKind::Close,
+                on: today,
+                holder: None,
+                handling: None,
+                rollover: Rollover::None,
+            },
             None,
             note,
             StepDetail {
