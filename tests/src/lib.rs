@@ -111,6 +111,12 @@ impl TestDesk {
     }
 
     /// Runs an operation as `who` through the one operation list.
+    /// Runs a public operation without signing in (the hall board).
+    pub fn call_public(&mut self, op: &str, input: Value) -> Value {
+        ops::call(&mut self.register, None, op, input)
+            .unwrap_or_else(|e| panic!("{op} failed: {}", e.to_api().message))
+    }
+
     pub fn call(&mut self, who: &Session, op: &str, input: Value) -> xinfang_core::Result<Value> {
         ops::call(&mut self.register, Some(who), op, input)
     }

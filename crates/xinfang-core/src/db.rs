@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_report_indexes",
         include_str!("../../../schemas/desk/0008_report_indexes.sql"),
     ),
+    (
+        "0009_hall",
+        include_str!("../../../schemas/desk/0009_hall.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -165,6 +165,21 @@ pub enum EventBody {
         /// 补打: the document had been printed before.
         reprint: bool,
     },
+    /// A hall queue was created or changed.
+    #[serde(rename = "hall.queue_set")]
+    HallQueueSet(HallQueueRecord),
+    /// An interview room was created or changed (its queues, open / paused / closed).
+    #[serde(rename = "hall.room_set")]
+    HallRoomSet(HallRoomRecord),
+    /// A ticket was issued at the guide desk.
+    #[serde(rename = "hall.ticket_issued")]
+    TicketIssued(TicketRecord),
+    /// A ticket's state changed in the hall.
+    #[serde(rename = "hall.ticket_moved")]
+    TicketMoved(TicketMove),
+    /// An interview (接谈) was recorded, with its disposition.
+    #[serde(rename = "hall.interview_recorded")]
+    InterviewRecorded(InterviewRecord),
     /// The county overlay was replaced as a whole.
     #[serde(rename = "calendar.overlay_set")]
     CalendarOverlaySet {
@@ -188,6 +203,134 @@ pub struct ClockRecord {
     pub holder: Option<String>,
     /// The computed due date with its start, unit, rollover, calendar version and warnings.
     pub due: DueDate,
+}
+
+/// Stored form of a hall queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HallQueueRecord {
+    /// Code.
+    pub code: String,
+    /// 名称 (综合接待, 法律咨询 …).
+    pub name: String,
+    /// Ticket letter.
+    pub prefix: String,
+    /// Assumed minutes per visitor until real service times are known.
+    pub service_minutes: u32,
+    /// Offered at the guide desk.
+    pub active: bool,
+    /// Display order.
+    pub position: u32,
+}
+
+/// Stored form of an interview room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HallRoomRecord {
+    /// Id.
+    pub room_id: Uuid,
+    /// 名称 (3号接待室).
+    pub name: String,
+    /// Queues it serves.
+    pub queues: Vec<String>,
+    /// open, paused or closed.
+    pub state: String,
+}
+
+/// Stored form of a queue ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketRecord {
+    /// Id.
+    pub ticket_id: Uuid,
+    /// The day it belongs to.
+    pub day: NaiveDate,
+    /// Queue code.
+    pub queue: String,
+    /// Per-day, per-queue sequence from 1.
+    pub seq: u32,
+    /// A012.
+    pub number: String,
+    /// Priority class code.
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// Its rank (lower first; ordinary visitors rank after every class).
+    pub priority_rank: u32,
+    /// Arrival order key.
+    pub order_key: i64,
+    /// The visit it came with.
+    #[serde(default)]
+    pub visit_id: Option<Uuid>,
+    /// The person, when identified.
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
+    /// Masked name for the board (张*三).
+    pub display_name: String,
+    /// 来访人数.
+    pub visitors: u32,
+    /// 简要事由.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// 预约.
+    #[serde(default)]
+    pub appointment: bool,
+}
+
+/// A change of a ticket's state; the fields given replace the stored ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketMove {
+    /// The ticket.
+    pub ticket_id: Uuid,
+    /// waiting, called, serving, parked, done or no_show.
+    pub status: String,
+    /// The room (calls, serving).
+    #[serde(default)]
+    pub room_id: Option<Uuid>,
+    /// A new queue (transfer).
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// A new place in the queue (no-show re-inserted, transfer).
+    #[serde(default)]
+    pub order_key: Option<i64>,
+    /// What happened, for the statistics: call, recall, no_show, requeue, transfer, park,
+    /// resume, start, finish.
+    pub what: String,
+    /// The interviewer who started serving (首问责任人 if first).
+    #[serde(default)]
+    pub interviewer: Option<Uuid>,
+}
+
+/// Stored form of a 接谈记录.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterviewRecord {
+    /// Id.
+    pub interview_id: Uuid,
+    /// The ticket, for a walk-in.
+    #[serde(default)]
+    pub ticket_id: Option<Uuid>,
+    /// The matter the interview belongs to.
+    #[serde(default)]
+    pub matter_id: Option<Uuid>,
+    /// The room.
+    #[serde(default)]
+    pub room_id: Option<Uuid>,
+    /// Start and end.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub ended_at: DateTime<Utc>,
+    /// 诉求.
+    pub request: String,
+    /// 事实和理由.
+    pub facts: String,
+    /// 接谈概要 / 答复.
+    pub summary: String,
+    /// 现场表现: normal or abnormal (Art. 26).
+    pub behaviour: String,
+    /// Details when abnormal.
+    #[serde(default)]
+    pub behaviour_note: Option<String>,
+    /// Persons present.
+    #[serde(default)]
+    pub present: Vec<String>,
+    /// 当场答复, 登记办理, 转送, 交办, 不予受理, 法定途径, 不再受理.
+    pub disposition: String,
 }
 
 /// Stored form of an issued document.
@@ -582,6 +725,11 @@ impl EventBody {
             EventBody::OwnershipSet(_) => "matter.ownership_set",
             EventBody::CalendarYearImported(_) => "calendar.year_imported",
             EventBody::RiskRegistered(_) => "risk.registered",
+            EventBody::HallQueueSet(_) => "hall.queue_set",
+            EventBody::HallRoomSet(_) => "hall.room_set",
+            EventBody::TicketIssued(_) => "hall.ticket_issued",
+            EventBody::TicketMoved(_) => "hall.ticket_moved",
+            EventBody::InterviewRecorded(_) => "hall.interview_recorded",
             EventBody::LetterIssued(_) => "letter.issued",
             EventBody::LetterPrinted { .. } => "letter.printed",
             EventBody::RiskProgressed(_) => "risk.progressed",

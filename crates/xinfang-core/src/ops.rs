@@ -114,6 +114,9 @@ macro_rules! operations {
     (@call auth_login, $register:ident, $session:ident, $input:ident) => {
         api::auth_login($register, $input)?
     };
+    (@call hall_board, $register:ident, $session:ident, $input:ident) => {
+        api::hall_board($register, $input)?
+    };
     (@call $name:ident, $register:ident, $session:ident, $input:ident) => {
         api::$name($register, signed_in($session)?, $input)?
     };
@@ -171,6 +174,21 @@ operations! {
     letter_print(LetterPrintInput) -> IssuedLetter, Access::Roles(HANDLERS), mutates: true, "打印文书";
     letter_list(MatterGetInput) -> Vec<IssuedLetter>, Access::Roles(HANDLERS), mutates: false, "已出具文书及打印记录";
     letter_printers(Empty) -> Vec<String>, Access::Roles(PRINTER_USERS), mutates: false, "可用打印机";
+    hall_setup_get(Empty) -> HallSetup, Access::AnyUser, mutates: false, "候访设置（队列、接待室、优先类别）";
+    hall_queue_set(QueueInput) -> HallSetup, Access::Roles(ADMINS), mutates: true, "设置队列";
+    hall_room_set(RoomInput) -> HallSetup, Access::Roles(ADMINS), mutates: true, "设置接待室";
+    hall_room_state(RoomStateInput) -> Room, Access::Roles(HANDLERS), mutates: true, "接待室开放、暂停、关闭";
+    ticket_issue(TicketInput) -> Ticket, Access::Roles(CASE_WRITERS), mutates: true, "取号";
+    ticket_list(TicketListInput) -> Vec<Ticket>, Access::Roles(CASE_WRITERS), mutates: false, "今日号码";
+    ticket_call_next(CallInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "叫号";
+    ticket_recall(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "复呼";
+    ticket_no_show(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "过号";
+    ticket_transfer(TransferInput) -> Ticket, Access::Roles(CASE_WRITERS), mutates: true, "转队";
+    ticket_park(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "暂挂";
+    ticket_resume(TicketIdInput) -> Ticket, Access::Roles(CASE_WRITERS), mutates: true, "恢复等候";
+    ticket_start(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "开始接谈";
+    interview_record(InterviewInput) -> Interview, Access::Roles(HANDLERS), mutates: true, "接谈记录及处理方式";
+    hall_board(Empty) -> Board, Access::Public, mutates: false, "候访屏（姓名遮挡）";
     risk_register(RiskInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "登记矛盾纠纷（排查）";
     risk_progress(RiskProgressInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "记录矛盾纠纷化解进展";
     risk_close(RiskCloseInput) -> Risk, Access::Roles(SUPERVISORS), mutates: true, "矛盾纠纷销号";

@@ -33,6 +33,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ("calendar_overlay", "date"),
     ("letters", "id"),
     ("letter_prints", "id"),
+    ("hall_queues", "code"),
+    ("hall_rooms", "id"),
+    ("hall_tickets", "id"),
+    ("hall_interviews", "id"),
     ("risks", "id"),
     ("risk_progress", "id"),
 ];
@@ -339,6 +343,135 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                     reprint
                 ],
             )?;
+        }
+        EventBody::HallQueueSet(q) => {
+            conn.execute(
+                "INSERT INTO hall_queues (code, name, prefix, service_minutes, active, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefix = excluded.prefix,
+                   service_minutes = excluded.service_minutes, active = excluded.active,
+                   position = excluded.position",
+                params![
+                    q.code,
+                    q.name,
+                    q.prefix,
+                    q.service_minutes,
+                    q.active,
+                    q.position
+                ],
+            )?;
+        }
+        EventBody::HallRoomSet(r) => {
+            conn.execute(
+                "INSERT INTO hall_rooms (id, name, queues, state) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, queues = excluded.queues,
+                   state = excluded.state",
+                params![
+                    r.room_id.to_string(),
+                    r.name,
+                    serde_json::to_string(&r.queues)?,
+                    r.state
+                ],
+            )?;
+        }
+        EventBody::TicketIssued(t) => {
+            conn.execute(
+                "INSERT INTO hall_tickets (id, day, queue, seq, number, priority, priority_rank,
+                   order_key, status, visit_id, person_id, display_name, visitors, reason,
+                   appointment, issued_at, calls, no_shows, transfers)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?11, ?12, ?13, ?14,
+                   ?15, 0, 0, 0)",
+                params![
+                    t.ticket_id.to_string(),
+                    t.day.to_string(),
+                    t.queue,
+                    t.seq,
+                    t.number,
+                    t.priority,
+                    t.priority_rank,
+                    t.order_key,
+                    t.visit_id.map(|v| v.to_string()),
+                    t.person_id.map(|v| v.to_string()),
+                    t.display_name,
+                    t.visitors,
+                    t.reason,
+                    t.appointment,
+                    at
+                ],
+            )?;
+        }
+        EventBody::TicketMoved(m) => {
+            let id = m.ticket_id.to_string();
+            conn.execute(
+                "UPDATE hall_tickets SET status = ?2, room_id = coalesce(?3, room_id),
+                   queue = coalesce(?4, queue), order_key = coalesce(?5, order_key)
+                 WHERE id = ?1",
+                params![
+                    id,
+                    m.status,
+                    m.room_id.map(|r| r.to_string()),
+                    m.queue,
+                    m.order_key
+                ],
+            )?;
+            let stamp = match m.what.as_str() {
+                "call" | "recall" => {
+                    Some("UPDATE hall_tickets SET called_at = ?2, calls = calls + 1 WHERE id = ?1")
+                }
+                "no_show" => Some(
+                    "UPDATE hall_tickets SET no_shows = no_shows + 1, room_id = NULL,
+                       called_at = coalesce(called_at, ?2) WHERE id = ?1",
+                ),
+                "transfer" => Some(
+                    "UPDATE hall_tickets SET transfers = transfers + 1, room_id = NULL,
+                       called_at = coalesce(called_at, ?2) WHERE id = ?1",
+                ),
+                "start" => Some(
+                    "UPDATE hall_tickets SET started_at = coalesce(started_at, ?2) WHERE id = ?1",
+                ),
+                "finish" => Some("UPDATE hall_tickets SET finished_at = ?2 WHERE id = ?1"),
+                _ => None,
+            };
+            if let Some(sql) = stamp {
+                conn.execute(sql, params![id, at])?;
+            }
+            if let Some(interviewer) = m.interviewer {
+                conn.execute(
+                    "UPDATE hall_tickets SET interviewer = coalesce(interviewer, ?2) WHERE id = ?1",
+                    params![id, interviewer.to_string()],
+                )?;
+            }
+        }
+        EventBody::InterviewRecorded(i) => {
+            conn.execute(
+                "INSERT INTO hall_interviews (id, ticket_id, matter_id, room_id, interviewer,
+                   started_at, ended_at, request, facts, summary, behaviour, behaviour_note,
+                   present, disposition, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    i.interview_id.to_string(),
+                    i.ticket_id.map(|t| t.to_string()),
+                    i.matter_id.map(|m| m.to_string()),
+                    i.room_id.map(|r| r.to_string()),
+                    event.actor,
+                    fmt_utc(i.started_at),
+                    fmt_utc(i.ended_at),
+                    i.request,
+                    i.facts,
+                    i.summary,
+                    i.behaviour,
+                    i.behaviour_note,
+                    serde_json::to_string(&i.present)?,
+                    i.disposition,
+                    at
+                ],
+            )?;
+            if let (Some(ticket), Some(matter)) = (i.ticket_id, i.matter_id) {
+                conn.execute(
+                    "UPDATE hall_tickets SET matter_id = ?2 WHERE id = ?1",
+                    params![ticket.to_string(), matter.to_string()],
+                )?;
+            }
         }
         EventBody::RiskRegistered(r) => {
             conn.execute(

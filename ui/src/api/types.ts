@@ -79,6 +79,42 @@ export interface AttachmentInput {
   size: number;
 }
 
+/** What the hall TV shows. */
+export interface Board {
+  /** Latest call per room, most recent first. */
+  calls: BoardCall[];
+  /** The day. */
+  day: string;
+  /** Queues. */
+  queues: BoardQueue[];
+}
+
+/** The latest call of a room. */
+export interface BoardCall {
+  /** When called (the latest call; a recall moves it). */
+  called_at: string;
+  /** Times called (more than one: 复呼). */
+  calls: number;
+  /** Masked name. */
+  display_name: string;
+  /** A012. */
+  number: string;
+  /** 名称 of the room. */
+  room_name: string;
+}
+
+/** A queue on the board. */
+export interface BoardQueue {
+  /** Estimated minutes for someone who takes a ticket now. */
+  estimated_wait_minutes: number;
+  /** Queue name. */
+  name: string;
+  /** The next numbers with masked names. */
+  next: string[];
+  /** Waiting. */
+  waiting: number;
+}
+
 /** One listed day of a calendar file or of the county overlay. */
 export interface CalendarDay {
   /** The date, `YYYY-MM-DD`. */
@@ -123,6 +159,12 @@ export interface CalendarYearInfo {
   version: string;
   /** The year. */
   year: number;
+}
+
+/** Which room. */
+export interface CallInput {
+  /** The room calling. */
+  room_id: string;
 }
 
 /** Which clocks a supervision list shows. */
@@ -392,6 +434,16 @@ export interface GroupCount {
   overdue: number;
 }
 
+/** The hall's set-up. */
+export interface HallSetup {
+  /** Priority classes. */
+  priorities: PriorityClass[];
+  /** Queues in display order. */
+  queues: Queue[];
+  /** Rooms. */
+  rooms: Room[];
+}
+
 /** 转送 or 交办 to a unit. */
 export interface HandOverInput {
   /** 交办: 反馈办理结果的期限. */
@@ -497,6 +549,36 @@ export interface IndicatorsInput {
   to: string;
   /** 承办单位 (the unit the matter was forwarded or assigned to). */
   unit?: string | null;
+}
+
+/** An interview as recorded. */
+export interface Interview {
+  /** Id. */
+  id: string;
+  /** The ticket, now 已接待. */
+  ticket?: Ticket | null;
+}
+
+/** The interview record and its disposition. */
+export interface InterviewInput {
+  /** normal or abnormal (Art. 26). */
+  behaviour?: string | null;
+  /** Details of abnormal behaviour. */
+  behaviour_note?: string | null;
+  /** answered, registered, forwarded, assigned, not_accepted, statutory_route, no_longer_accepted. */
+  disposition: string;
+  /** 事实和理由. */
+  facts?: string;
+  /** The matter registered or updated for it. */
+  matter_id?: string | null;
+  /** Persons present. */
+  present?: string[];
+  /** 诉求. */
+  request?: string;
+  /** 接谈概要 / 当场答复. */
+  summary?: string;
+  /** The ticket (walk-ins). */
+  ticket_id?: string | null;
 }
 
 /** An issued document with its prints. */
@@ -1095,6 +1177,44 @@ export interface PhoneInput {
 /** Whether a number is a mobile (can receive the 查询码 SMS) or a landline. */
 export type PhoneKind = "mobile" | "landline";
 
+/** A priority class of the hall (老年人、残疾人、孕妇; 军人军属 …) and its rank. */
+export interface PriorityClass {
+  /** Code. */
+  code: string;
+  /** 名称. */
+  name: string;
+  /** Lower ranks are called first; ordinary visitors come after every class. */
+  rank: number;
+}
+
+/** A queue as configured. */
+export interface Queue {
+  /** Offered at the guide desk. */
+  active: boolean;
+  /** Code. */
+  code: string;
+  /** 名称. */
+  name: string;
+  /** Ticket letter. */
+  prefix: string;
+  /** Assumed minutes per visitor. */
+  service_minutes: number;
+}
+
+/** A queue to create or change. */
+export interface QueueInput {
+  /** Offered at the guide desk (default yes). */
+  active?: boolean | null;
+  /** Code (letters, digits, `_`). */
+  code: string;
+  /** 名称. */
+  name: string;
+  /** Ticket letter (one capital letter). */
+  prefix: string;
+  /** Assumed minutes per visitor (default 15). */
+  service_minutes?: number | null;
+}
+
 /** How a petitioner rated the handling of a matter (回访评价). */
 export type Rating = "satisfied" | "basic" | "dissatisfied";
 
@@ -1301,6 +1421,38 @@ export type Role = "guide" | "interviewer" | "handler" | "supervisor" | "admin";
 /** What happens when a calendar-day clock ends on a day the office is closed.  The default is [`Rollover::None`]: the 条例 says nothing, and reading 民法典 Art. 203 into it is unconfirmed (domain.md §1.10), so the county chooses with a setting. Working-day clocks always end on a working day, so the setting does not affect them. */
 export type Rollover = "none" | "next_working_day";
 
+/** A room as configured. */
+export interface Room {
+  /** Id. */
+  id: string;
+  /** 名称. */
+  name: string;
+  /** Queues it serves. */
+  queues: string[];
+  /** open, paused or closed. */
+  state: string;
+}
+
+/** A room to create or change. */
+export interface RoomInput {
+  /** 名称. */
+  name: string;
+  /** Queue codes it serves. */
+  queues: string[];
+  /** The room (none: a new room). */
+  room_id?: string | null;
+  /** open, paused or closed (default open). */
+  state?: string | null;
+}
+
+/** A room's state. */
+export interface RoomStateInput {
+  /** The room. */
+  room_id: string;
+  /** open, paused or closed. */
+  state: string;
+}
+
 /** What to search for. Every field is optional; all given conditions must hold. */
 export interface SearchInput {
   /** 信访形式 code. */
@@ -1365,6 +1517,12 @@ export interface Settings {
   first_petition_resolution_days?: number;
   /** From how many visitors a visit counts as a group visit (集体访). ❓ local practice: 5. */
   group_visit_threshold?: number;
+  /** After this many no-shows the ticket is marked 过号 for good. */
+  hall_no_show_limit?: number;
+  /** A called visitor who does not come is put back behind this many waiting visitors. */
+  hall_no_show_requeue_after?: number;
+  /** Priority classes of the hall and their order. */
+  hall_priorities?: PriorityClass[];
   /** 发文机关署名 on notices: the authorised body's full name (not an internal office). Empty: the centre's name. */
   issuer_name?: string;
   /** 15-digit legacy ID numbers: `convert` to 18 digits, or `reject`. */
@@ -1473,6 +1631,74 @@ export interface SuperviseInput {
 /** 催办 or 督办. */
 export type SuperviseLevel = "urge" | "supervise";
 
+/** A ticket as the desks and rooms see it. */
+export interface Ticket {
+  /** Waiting ahead of it in its queue. */
+  ahead: number;
+  /** Times called. */
+  calls: number;
+  /** Masked name. */
+  display_name: string;
+  /** Estimated minutes until called. */
+  estimated_wait_minutes: number;
+  /** Id. */
+  id: string;
+  /** When issued. */
+  issued_at: string;
+  /** A012. */
+  number: string;
+  /** The person. */
+  person_id?: string | null;
+  /** Priority class name. */
+  priority_name?: string | null;
+  /** Queue code. */
+  queue: string;
+  /** Queue name. */
+  queue_name: string;
+  /** 简要事由. */
+  reason?: string | null;
+  /** The room it is called to. */
+  room_name?: string | null;
+  /** waiting, called, serving, parked, done or no_show. */
+  status: string;
+  /** The visit. */
+  visit_id?: string | null;
+}
+
+/** Which ticket. */
+export interface TicketIdInput {
+  /** The ticket. */
+  ticket_id: string;
+}
+
+/** A ticket to issue at the guide desk. */
+export interface TicketInput {
+  /** 预约 (e.g. a leader's reception day). */
+  appointment?: boolean;
+  /** 姓名 (when no person is identified; only its masked form is kept on the ticket). */
+  name?: string | null;
+  /** The identified person. */
+  person_id?: string | null;
+  /** Priority class code (none: ordinary). */
+  priority?: string | null;
+  /** Queue code. */
+  queue: string;
+  /** 简要事由. */
+  reason?: string | null;
+  /** The visit recorded at check-in. */
+  visit_id?: string | null;
+  /** 来访人数 (default 1). */
+  visitors?: number | null;
+}
+
+/** Today's tickets of a queue or room, for the guide desk and the rooms. */
+export interface TicketListInput {
+  /** Only the queues a room serves. */
+  room_id?: string | null;
+  /** Only these statuses (default: all but done and no_show). */
+  statuses?: string[];
+}
+
 /** One line of a case timeline. */
 export interface TimelineEntry {
   /** Who (user id). */
@@ -1485,6 +1711,14 @@ export interface TimelineEntry {
   description: string;
   /** Event kind. */
   kind: string;
+}
+
+/** Where to transfer a ticket. */
+export interface TransferInput {
+  /** The queue it moves to (it keeps its place by arrival time). */
+  queue: string;
+  /** The ticket. */
+  ticket_id: string;
 }
 
 /** One unit's figures. */
@@ -1669,6 +1903,36 @@ export interface Operations {
   letter_list: { input: MatterGetInput; output: IssuedLetter[] };
   /** 可用打印机 */
   letter_printers: { input: Empty; output: string[] };
+  /** 候访设置（队列、接待室、优先类别） */
+  hall_setup_get: { input: Empty; output: HallSetup };
+  /** 设置队列 */
+  hall_queue_set: { input: QueueInput; output: HallSetup };
+  /** 设置接待室 */
+  hall_room_set: { input: RoomInput; output: HallSetup };
+  /** 接待室开放、暂停、关闭 */
+  hall_room_state: { input: RoomStateInput; output: Room };
+  /** 取号 */
+  ticket_issue: { input: TicketInput; output: Ticket };
+  /** 今日号码 */
+  ticket_list: { input: TicketListInput; output: Ticket[] };
+  /** 叫号 */
+  ticket_call_next: { input: CallInput; output: Ticket };
+  /** 复呼 */
+  ticket_recall: { input: TicketIdInput; output: Ticket };
+  /** 过号 */
+  ticket_no_show: { input: TicketIdInput; output: Ticket };
+  /** 转队 */
+  ticket_transfer: { input: TransferInput; output: Ticket };
+  /** 暂挂 */
+  ticket_park: { input: TicketIdInput; output: Ticket };
+  /** 恢复等候 */
+  ticket_resume: { input: TicketIdInput; output: Ticket };
+  /** 开始接谈 */
+  ticket_start: { input: TicketIdInput; output: Ticket };
+  /** 接谈记录及处理方式 */
+  interview_record: { input: InterviewInput; output: Interview };
+  /** 候访屏（姓名遮挡） */
+  hall_board: { input: Empty; output: Board };
   /** 登记矛盾纠纷（排查） */
   risk_register: { input: RiskInput; output: Risk };
   /** 记录矛盾纠纷化解进展 */

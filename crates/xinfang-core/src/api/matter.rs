@@ -876,6 +876,11 @@ fn describe(register: &Register, body: &EventBody) -> String {
                 if *reprint { "补打" } else { "打印" }
             )
         }
+        EventBody::InterviewRecorded(i) => format!(
+            "接谈记录：{}（{}）",
+            i.summary,
+            super::disposition_zh(&i.disposition)
+        ),
         EventBody::FollowupRecorded(f) => {
             format!("回访（{}，{}）：{}", f.method, f.by_name, f.result)
         }

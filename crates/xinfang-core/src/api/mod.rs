@@ -6,6 +6,7 @@
 //! one call is one transaction.
 
 mod calendar;
+mod hall;
 mod indicators;
 mod letters;
 mod matter;
@@ -18,6 +19,7 @@ mod system;
 mod workflow;
 
 pub use calendar::*;
+pub use hall::*;
 pub use indicators::*;
 pub use letters::*;
 pub use matter::*;

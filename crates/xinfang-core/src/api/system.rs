@@ -290,6 +290,12 @@ pub struct Settings {
     pub letter_printer: String,
     /// Printer for queue tickets on the 80 mm receipt roll (empty: the system default).
     pub ticket_printer: String,
+    /// Priority classes of the hall and their order.
+    pub hall_priorities: Vec<super::PriorityClass>,
+    /// A called visitor who does not come is put back behind this many waiting visitors.
+    pub hall_no_show_requeue_after: u32,
+    /// After this many no-shows the ticket is marked 过号 for good.
+    pub hall_no_show_limit: u32,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -317,6 +323,9 @@ impl Default for Settings {
             letter_font_path: String::new(),
             letter_printer: String::new(),
             ticket_printer: String::new(),
+            hall_priorities: super::default_priorities(),
+            hall_no_show_requeue_after: 3,
+            hall_no_show_limit: 2,
         }
     }
 }
