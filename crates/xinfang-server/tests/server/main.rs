@@ -1,6 +1,7 @@
 //! The real `xinfang` binary: its CLI on real register files, and its HTTP server on loopback.
 
 mod cli;
+mod hall;
 mod http;
 mod print;
 mod support;
