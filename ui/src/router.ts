@@ -30,6 +30,13 @@ const routes: RouteRecordRaw[] = [
     meta: { public: true, title: zh.login.title },
   },
   {
+    // The hall TV: no sign-in, masked names only.
+    path: '/board',
+    name: 'board',
+    component: () => import('./views/hall/BoardView.vue'),
+    meta: { public: true, title: zh.hall.boardTitle },
+  },
+  {
     path: '/',
     component: () => import('./components/AppLayout.vue'),
     children: [
@@ -64,6 +71,18 @@ const routes: RouteRecordRaw[] = [
         name: 'supervision',
         component: () => import('./views/supervision/SupervisionView.vue'),
         meta: { roles: HANDLERS, title: zh.nav.supervision },
+      },
+      {
+        path: 'hall/guide',
+        name: 'hall-guide',
+        component: () => import('./views/hall/GuideHallView.vue'),
+        meta: { roles: CASE_WRITERS, title: zh.nav.hallGuide },
+      },
+      {
+        path: 'hall/room',
+        name: 'hall-room',
+        component: () => import('./views/hall/RoomView.vue'),
+        meta: { roles: HANDLERS, title: zh.nav.hallRoom },
       },
       {
         path: 'risks',

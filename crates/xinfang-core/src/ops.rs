@@ -179,6 +179,7 @@ operations! {
     hall_room_set(RoomInput) -> HallSetup, Access::Roles(ADMINS), mutates: true, "设置接待室";
     hall_room_state(RoomStateInput) -> Room, Access::Roles(HANDLERS), mutates: true, "接待室开放、暂停、关闭";
     ticket_issue(TicketInput) -> Ticket, Access::Roles(CASE_WRITERS), mutates: true, "取号";
+    ticket_document(TicketIdInput) -> LetterOutput, Access::Roles(CASE_WRITERS), mutates: false, "排队凭条（PDF）";
     ticket_list(TicketListInput) -> Vec<Ticket>, Access::Roles(CASE_WRITERS), mutates: false, "今日号码";
     ticket_call_next(CallInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "叫号";
     ticket_recall(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "复呼";

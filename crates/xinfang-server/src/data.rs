@@ -162,7 +162,45 @@ pub fn init(register: &mut Register, options: &InitOptions) -> xinfang_core::Res
         }))?;
         Ok(())
     })?;
-    Ok(())
+    default_hall(register, user_id)
+}
+
+/// The hall most centres start with; an administrator changes it under 候访设置.
+fn default_hall(register: &mut Register, admin: uuid::Uuid) -> xinfang_core::Result<()> {
+    use xinfang_core::events::{HallQueueRecord, HallRoomRecord};
+    let queues = [
+        ("general", "综合接待", "A", 15),
+        ("legal", "法律咨询", "B", 20),
+        ("leader", "领导接访", "C", 30),
+        ("group", "集体访", "D", 40),
+    ];
+    let rooms: Vec<uuid::Uuid> = (0..3).map(|_| register.next_id()).collect();
+    register.write(&admin.to_string(), |w| {
+        for (position, (code, name, prefix, minutes)) in queues.iter().enumerate() {
+            w.record(EventBody::HallQueueSet(HallQueueRecord {
+                code: (*code).into(),
+                name: (*name).into(),
+                prefix: (*prefix).into(),
+                service_minutes: *minutes,
+                active: true,
+                position: position as u32,
+            }))?;
+        }
+        let serves: [&[&str]; 3] = [
+            &["general", "legal"],
+            &["general", "group"],
+            &["leader", "general"],
+        ];
+        for (n, (room_id, serves)) in rooms.iter().zip(serves).enumerate() {
+            w.record(EventBody::HallRoomSet(HallRoomRecord {
+                room_id: *room_id,
+                name: format!("{}号接待室", n + 1),
+                queues: serves.iter().map(|q| (*q).to_owned()).collect(),
+                state: "open".into(),
+            }))?;
+        }
+        Ok(())
+    })
 }
 
 /// A password for a first administrator nobody has chosen yet: 16 characters from the id

@@ -1913,6 +1913,8 @@ export interface Operations {
   hall_room_state: { input: RoomStateInput; output: Room };
   /** 取号 */
   ticket_issue: { input: TicketInput; output: Ticket };
+  /** 排队凭条（PDF） */
+  ticket_document: { input: TicketIdInput; output: LetterOutput };
   /** 今日号码 */
   ticket_list: { input: TicketListInput; output: Ticket[] };
   /** 叫号 */

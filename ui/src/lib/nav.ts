@@ -26,6 +26,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'matter-new', path: '/matters/new', label: zh.nav.matterNew, roles: CASE_WRITERS, shortcut: 'N' },
   { name: 'person-lookup', path: '/persons', label: zh.nav.personLookup, roles: EVERYONE, shortcut: 'P' },
   { name: 'matter-search', path: '/matters', label: zh.nav.matterSearch, roles: EVERYONE, shortcut: 'S' },
+  { name: 'hall-guide', path: '/hall/guide', label: zh.nav.hallGuide, roles: CASE_WRITERS, shortcut: 'G' },
+  { name: 'hall-room', path: '/hall/room', label: zh.nav.hallRoom, roles: HANDLERS, shortcut: 'R' },
   { name: 'supervision', path: '/supervision', label: zh.nav.supervision, roles: HANDLERS, shortcut: 'J' },
   { name: 'risks', path: '/risks', label: zh.nav.risks, roles: HANDLERS },
   { name: 'indicators', path: '/indicators', label: zh.nav.indicators, roles: OVERSEERS },

@@ -928,3 +928,29 @@ fn letters_of(conn: &Connection, matter_id: Uuid) -> Result<Vec<IssuedLetter>> {
     }
     Ok(out)
 }
+
+/// 排队凭条 for the receipt roll: the ticket's number, queue, time, how many ahead and the
+/// estimated wait.
+pub fn ticket_document(
+    register: &mut Register,
+    _who: &Session,
+    input: super::TicketIdInput,
+) -> Result<LetterOutput> {
+    let ticket = super::ticket(register, input.ticket_id)?;
+    let centre = register.centre()?.name.clone();
+    let issued = ticket
+        .issued_at
+        .with_timezone(&crate::clock::china_offset())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let data = LetterData::new(DocKind::Ticket)
+        .text("centre_name", centre)
+        .text("ticket_number", ticket.number.clone())
+        .text("queue_name", ticket.queue_name.clone())
+        .text("issued_at", issued)
+        .text("ahead_count", ticket.ahead.to_string())
+        .text("estimated_wait", ticket.estimated_wait_minutes.to_string())
+        .text("notice", "请留意候访屏叫号；过号请到引导台重新排队。");
+    let rendered = render(register, &data, false)?;
+    Ok(output(DocKind::Ticket, &ticket.number, None, rendered))
+}

@@ -1,0 +1,63 @@
+// The hall with three pages open at once against the real backend: the guide issues a ticket,
+// the board shows it waiting, the room calls it and the board shows the call within a second,
+// the interview is recorded and the ticket leaves the queue.
+import { appUrl, expect, formItem, login, screenshot, test } from './fixtures'
+
+test('guide, room and board work together', async ({ browser }) => {
+  const guideCtx = await browser.newContext()
+  const roomCtx = await browser.newContext()
+  const boardCtx = await browser.newContext()
+  const guide = await guideCtx.newPage()
+  const room = await roomCtx.newPage()
+  const board = await boardCtx.newPage()
+  // These pages are not the fixture's page, so watch their consoles here.
+  const problems: string[] = []
+  for (const [name, page] of [['guide', guide], ['room', room], ['board', board]] as const) {
+    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`))
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error' && msg.type() !== 'warning') return
+      if (/status of 4\d\d/.test(msg.text()) && (msg.location().url ?? '').includes('/api/v1/ops/')) return
+      problems.push(`${name}: console.${msg.type()}: ${msg.text()}`)
+    })
+  }
+  try {
+    await board.goto(appUrl('/board'))
+    await expect(board.getByTestId('board-queue').first()).toBeVisible()
+
+    await login(guide, 'wangfang')
+    await guide.goto(appUrl('/hall/guide'))
+    await guide.getByTestId('ticket-name').fill('欧阳娜娜')
+    await guide.getByTestId('ticket-issue').click()
+    const ticket = guide.getByTestId('issued-ticket')
+    await expect(ticket).toContainText(/A\d{3}/)
+    const number = (await ticket.locator('.number').innerText()).trim()
+    await screenshot(guide, '30-guide-ticket')
+
+    // The board shows the waiting ticket with the name masked.
+    await expect(board.getByTestId('board-queue').first()).toContainText(`${number} 欧**娜`)
+    await expect(board.getByText('欧阳娜娜')).toHaveCount(0)
+
+    await login(room, 'lijun')
+    await room.goto(appUrl('/hall/room'))
+    await room.getByTestId('call-next').click()
+    await expect(room.getByTestId('current-ticket')).toContainText(number)
+    // Within a second or so the board shows the call.
+    await expect(board.getByTestId('board-call').first()).toContainText(number, { timeout: 2_500 })
+    await screenshot(board, '31-board')
+
+    await room.getByTestId('start-interview').click()
+    await formItem(room, '诉求').locator('textarea').fill('咨询社保转移')
+    await formItem(room, '事实和理由').locator('textarea').fill('外省社保需转入本县')
+    await formItem(room, '接谈概要 / 当场答复').locator('textarea').fill('已当场解释办理流程')
+    await room.getByTestId('finish-interview').click()
+    await expect(room.getByText('接谈记录已保存')).toBeVisible()
+    await expect(room.getByTestId('current-ticket')).toHaveCount(0)
+    await guide.reload()
+    await expect(guide.getByTestId('waiting-table')).not.toContainText(number)
+    expect(problems, 'browser console errors on the hall pages').toEqual([])
+  } finally {
+    await guideCtx.close()
+    await roomCtx.close()
+    await boardCtx.close()
+  }
+})
