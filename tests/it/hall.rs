@@ -223,6 +223,39 @@ fn an_interview_closes_the_ticket_and_joins_the_cases_timeline() {
                 "present": ["张伟", "李军"] }),
     );
     assert_eq!(done["ticket"]["status"], "done");
+    // The record prints for the petitioner to read and sign.
+    let doc = desk.ok(
+        &interviewer,
+        "interview_document",
+        json!({ "interview_id": done["id"] }),
+    );
+    let pdf = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        doc["pdf_base64"].as_str().expect("pdf"),
+    )
+    .expect("base64");
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("record.pdf"), &pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args([
+            "-raw",
+            dir.path().join("record.pdf").to_str().expect("utf-8"),
+            "-",
+        ])
+        .output()
+        .expect("pdftotext");
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect();
+    for expected in [
+        "接谈记录",
+        matter["number"].as_str().expect("number"),
+        "支付拖欠工资",
+        "1号接待室",
+        "张伟",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in {text}");
+    }
     let detail = desk.ok(&guide, "matter_get", json!({ "matter_id": matter["id"] }));
     assert!(
         detail["timeline"]

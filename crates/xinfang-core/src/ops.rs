@@ -180,6 +180,7 @@ operations! {
     hall_room_state(RoomStateInput) -> Room, Access::Roles(HANDLERS), mutates: true, "接待室开放、暂停、关闭";
     ticket_issue(TicketInput) -> Ticket, Access::Roles(CASE_WRITERS), mutates: true, "取号";
     ticket_document(TicketIdInput) -> LetterOutput, Access::Roles(CASE_WRITERS), mutates: false, "排队凭条（PDF）";
+    interview_document(InterviewIdInput) -> LetterOutput, Access::Roles(HANDLERS), mutates: false, "接谈记录（PDF，供信访人阅读签字）";
     ticket_list(TicketListInput) -> Vec<Ticket>, Access::Roles(CASE_WRITERS), mutates: false, "今日号码";
     ticket_call_next(CallInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "叫号";
     ticket_recall(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "复呼";

@@ -69,7 +69,7 @@ impl xinfang_core::register::Printer for LpPrinter {
     fn print(&self, pdf: &[u8], printer: &str, copies: u32) -> Result<(), String> {
         use std::io::Write;
         if cfg!(windows) {
-            return Err("Windows 打印尚未支持，请下载 PDF 后打印".into());
+            return print_windows(pdf, printer, copies);
         }
         let mut cmd = std::process::Command::new("lp");
         if !printer.is_empty() {
@@ -215,4 +215,35 @@ pub fn generated_password(register: &mut Register) -> String {
         .take(16)
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect()
+}
+
+/// Windows: the PDF goes to a temporary file and the shell's "PrintTo" verb prints it on the
+/// chosen printer with the registered PDF application. Not exercised by the tests here (the
+/// build machine has no Windows); Linux and 信创 systems print through CUPS above.
+fn print_windows(pdf: &[u8], printer: &str, copies: u32) -> Result<(), String> {
+    let path = std::env::temp_dir().join(format!("xinfang-print-{}.pdf", std::process::id()));
+    std::fs::write(&path, pdf).map_err(|e| format!("无法写入临时文件：{e}"))?;
+    let verb = if printer.is_empty() {
+        format!(
+            "Start-Process -FilePath '{}' -Verb Print -Wait",
+            path.display()
+        )
+    } else {
+        format!(
+            "Start-Process -FilePath '{}' -Verb PrintTo -ArgumentList '\"{}\"' -Wait",
+            path.display(),
+            printer.replace('\'', "''")
+        )
+    };
+    for _ in 0..copies.max(1) {
+        let out = std::process::Command::new("powershell")
+            .args(["-NoProfile", "-NonInteractive", "-Command", &verb])
+            .output()
+            .map_err(|e| format!("无法启动打印：{e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    Ok(())
 }

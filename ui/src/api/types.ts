@@ -559,6 +559,12 @@ export interface Interview {
   ticket?: Ticket | null;
 }
 
+/** Which interview. */
+export interface InterviewIdInput {
+  /** The interview record. */
+  interview_id: string;
+}
+
 /** The interview record and its disposition. */
 export interface InterviewInput {
   /** normal or abnormal (Art. 26). */
@@ -1915,6 +1921,8 @@ export interface Operations {
   ticket_issue: { input: TicketInput; output: Ticket };
   /** 排队凭条（PDF） */
   ticket_document: { input: TicketIdInput; output: LetterOutput };
+  /** 接谈记录（PDF，供信访人阅读签字） */
+  interview_document: { input: InterviewIdInput; output: LetterOutput };
   /** 今日号码 */
   ticket_list: { input: TicketListInput; output: Ticket[] };
   /** 叫号 */

@@ -620,6 +620,7 @@ export const zh = {
     matterHint: '除当场答复外，先在“登记信访事项”中登记，再填写编号',
     finish: '结束接谈并记录',
     recorded: '接谈记录已保存',
+    printRecord: '打印接谈记录（供信访人阅读签字）',
     announce: (number: string, room: string) => `请 ${number} 号 到 ${room}`,
     columns: { number: '号码', status: '状态', room: '接待室', wait: '预计等候' },
   },

@@ -954,3 +954,124 @@ pub fn ticket_document(
     let rendered = render(register, &data, false)?;
     Ok(output(DocKind::Ticket, &ticket.number, None, rendered))
 }
+
+/// Matter, room, interviewer, start, request, facts, summary, persons present.
+type InterviewRow = (
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// Which interview.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterviewIdInput {
+    /// The interview record.
+    pub interview_id: Uuid,
+}
+
+/// 接谈记录 for the petitioner to read and sign (an interview linked to a registered matter;
+/// the full ID number is printed only here, on the petitioner's own copy).
+pub fn interview_document(
+    register: &mut Register,
+    _who: &Session,
+    input: InterviewIdInput,
+) -> Result<LetterOutput> {
+    let row: Option<InterviewRow> = register
+        .conn()
+        .query_row(
+            "SELECT i.matter_id, r.name, coalesce(u.display_name, i.interviewer), i.started_at,
+                   i.request, i.facts, i.summary, i.present
+                 FROM hall_interviews i LEFT JOIN hall_rooms r ON r.id = i.room_id
+                 LEFT JOIN users u ON u.id = i.interviewer WHERE i.id = ?1",
+            [input.interview_id.to_string()],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((matter, room, interviewer, started, request, facts, summary, present)) = row else {
+        return Err(Error::field(
+            "not_found",
+            "interview_id",
+            "所选接谈记录不存在",
+        ));
+    };
+    let matter_id = matter
+        .and_then(|m| Uuid::parse_str(&m).ok())
+        .ok_or_else(|| {
+            Error::field(
+                "not_applicable",
+                "interview_id",
+                "当场答复且未登记信访事项的接谈，没有信访件编号，不能出具接谈记录",
+            )
+        })?;
+    let f = facts_of(register, matter_id)?;
+    let person: Option<(Option<String>, Option<String>, Option<String>)> = register
+        .conn()
+        .query_row(
+            "SELECT p.id_number, p.phone, coalesce(p.current_address, p.household_address)
+             FROM matter_persons mp JOIN persons p ON p.id = mp.person_id
+             WHERE mp.matter_id = ?1 ORDER BY mp.position LIMIT 1",
+            [matter_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (id_number, phone, address) = person.unwrap_or((None, None, None));
+    let at = chrono::DateTime::parse_from_rfc3339(&started)
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .with_timezone(&crate::clock::china_offset())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let present: Vec<String> = serde_json::from_str(&present)?;
+    let mut data = LetterData::new(DocKind::InterviewRecord)
+        .text("case_number", f.matter.number.clone())
+        .text("query_code", query_code(matter_id))
+        .text("issuer", f.issuer.clone())
+        .text("interview_at", at)
+        .text("location", room.unwrap_or_else(|| "接待中心".to_owned()))
+        .text("interviewer", interviewer.clone())
+        .text("recorder", interviewer)
+        .text(
+            "petitioner_name",
+            f.petitioner
+                .as_ref()
+                .map_or("匿名".to_owned(), |p| p.0.clone()),
+        )
+        .text("request", request)
+        .text("facts", facts)
+        .text("reply", summary);
+    for (name, value) in [
+        ("id_number", id_number),
+        ("phone", phone),
+        ("address", address),
+    ] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            data = data.text(name, value);
+        }
+    }
+    if !present.is_empty() {
+        data = data.text("companions", present.join("、"));
+    }
+    let number = f.matter.number;
+    let rendered = render(register, &data, false)?;
+    Ok(output(DocKind::InterviewRecord, &number, None, rendered))
+}
+
+fn facts_of(register: &Register, matter_id: Uuid) -> Result<Facts> {
+    facts(register, matter_id)
+}
