@@ -1,7 +1,7 @@
 // The hall with three pages open at once against the real backend: the guide issues a ticket,
 // the board shows it waiting, the room calls it and the board shows the call within a second,
 // the interview is recorded and the ticket leaves the queue.
-import { appUrl, expect, formItem, login, screenshot, test } from './fixtures'
+import { appUrl, expect, formItem, login, returningPerson, screenshot, test } from './fixtures'
 
 test('guide, room and board work together', async ({ browser }) => {
   const guideCtx = await browser.newContext()
@@ -60,4 +60,19 @@ test('guide, room and board work together', async ({ browser }) => {
     await roomCtx.close()
     await boardCtx.close()
   }
+})
+
+test('the guide identifies a returning visitor by ID number and sees their earlier matters', async ({ page }) => {
+  const returning = returningPerson()
+  await login(page, 'wangfang')
+  await page.goto(appUrl('/hall/guide'))
+  const lookup = page.getByTestId('ticket-lookup')
+  await lookup.fill(returning.idNumber)
+  await lookup.press('Enter')
+  const person = page.getByTestId('ticket-person')
+  await expect(person).toContainText(returning.name)
+  await expect(person).toContainText('重复来访')
+  await expect(person).toContainText(returning.numbers[0])
+  await page.getByTestId('ticket-issue').click()
+  await expect(page.getByTestId('issued-ticket')).toContainText(/[A-D]\d{3}/)
 })

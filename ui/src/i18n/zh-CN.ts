@@ -571,6 +571,12 @@ export const zh = {
 
   hall: {
     guideTitle: '引导取号',
+    identify: '身份证号码或手机号',
+    identifyHint: '刷身份证或输入号码后回车',
+    find: '查找',
+    notFound: '登记簿中没有此人，可直接填写姓名取号',
+    returning: (n: number, open: number) => `重复来访：已有${n}件，其中${open}件未办结`,
+    firstVisit: '首次来访',
     roomTitle: '接待室',
     boardTitle: '候访信息',
     boardOffline: '与接待中心主机的连接中断，正在重试…',
