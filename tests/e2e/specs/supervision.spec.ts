@@ -20,6 +20,8 @@ test('the administrator sets the phone number printed on notices and sees the ho
   await page.getByTestId('settings-save').click()
   await expect(page.getByText('设置已保存')).toBeVisible()
   await expect(page.getByText('节假日安排')).toBeVisible()
+  await expect(page.getByRole('heading', { name: '候访设置' })).toBeVisible()
+  await expect(page.locator('#sec-hall').locator('..')).toContainText('接待的队列')
   await expect(page.locator('.el-table', { hasText: '国务院办公厅通知/2025-11-04' })).toBeVisible()
   await screenshot(page, '24-settings')
 })

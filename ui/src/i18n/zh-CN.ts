@@ -631,6 +631,22 @@ export const zh = {
     columns: { number: '号码', status: '状态', room: '接待室', wait: '预计等候' },
   },
 
+  hallSetup: {
+    title: '候访设置',
+    queues: '队列',
+    rooms: '接待室',
+    code: '代码',
+    name: '名称',
+    prefix: '号码字母',
+    minutes: '每人接待（分钟）',
+    active: '开放',
+    serves: '接待的队列',
+    state: '状态',
+    addQueue: '增加队列',
+    addRoom: '增加接待室',
+    saved: '已保存',
+  },
+
   risks: {
     title: '矛盾纠纷排查',
     add: '登记矛盾纠纷',
