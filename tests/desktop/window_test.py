@@ -223,6 +223,8 @@ def check_every_operation_reachable(wd, ops_path):
 BY_LABEL = """
     const [text, scopeCss] = arguments;
     const scope = scopeCss ? document.querySelector(scopeCss) : document;
+    // The view may still be rendering (the menu already shows the same words): try again.
+    if (!scope) return null;
     const label = [...scope.querySelectorAll('label')].find((l) => l.textContent.trim() === text);
     if (!label) return null;
     return (label.htmlFor && document.getElementById(label.htmlFor))
