@@ -9,7 +9,7 @@ import { chinaDate, formatArticle, formatDateLong, formatDateTime, formatTotal, 
 describe('navFor', () => {
   it('shows case screens to desk staff and administration to the admin only', () => {
     const guide = navFor('guide').map((i) => i.name)
-    expect(guide).toEqual(['home', 'matter-new', 'person-lookup', 'matter-search'])
+    expect(guide).toEqual(['home', 'matter-new', 'person-lookup', 'matter-search', 'hall-guide'])
     const admin = navFor('admin').map((i) => i.name)
     expect(admin).toContain('admin-users')
     expect(admin).not.toContain('matter-new')
