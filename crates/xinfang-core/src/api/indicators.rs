@@ -281,7 +281,7 @@ fn definition(code: IndicatorCode, settings: &Settings) -> Definition {
          AND m.is_first_petition = 1";
     let days = settings.first_petition_resolution_days;
     let resolved = format!(
-        "{first} AND m.status = 'closed' AND NOT EXISTS (SELECT 1 FROM matters r
+        "{first} AND +m.status = 'closed' AND NOT EXISTS (SELECT 1 FROM matters r
            WHERE r.repeat_of = m.id
              AND r.received_date <= date(m.received_date, '+{days} days'))"
     );
