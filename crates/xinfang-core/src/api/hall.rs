@@ -749,27 +749,39 @@ pub fn status_zh(status: &str) -> &'static str {
     }
 }
 
+/// A move that only needs the ticket in one of `from`: the plain steps of a room's day.
+fn step(
+    register: &mut Register,
+    who: &Session,
+    id: Uuid,
+    from: &[&str],
+    action_zh: &str,
+    to: &str,
+    what: &str,
+) -> Result<Ticket> {
+    let (status, _, _) = status_of(register.conn(), id)?;
+    if !from.contains(&status.as_str()) {
+        return Err(wrong(&status, action_zh));
+    }
+    move_ticket(register, who, id, to, None, None, None, what)?;
+    ticket(register, id)
+}
+
 /// 复呼: call the same ticket again.
 pub fn ticket_recall(
     register: &mut Register,
     who: &Session,
     input: TicketIdInput,
 ) -> Result<Ticket> {
-    let (status, _, _) = status_of(register.conn(), input.ticket_id)?;
-    if status != "called" {
-        return Err(wrong(&status, "复呼"));
-    }
-    move_ticket(
+    step(
         register,
         who,
         input.ticket_id,
+        &["called"],
+        "复呼",
         "called",
-        None,
-        None,
-        None,
         "recall",
-    )?;
-    ticket(register, input.ticket_id)
+    )
 }
 
 /// 过号: a called visitor did not come. Re-inserted behind the next `hall_no_show_requeue_after`
@@ -877,21 +889,15 @@ pub fn ticket_transfer(
 
 /// 暂挂: the visitor steps out (fetching papers); the ticket keeps its place for 恢复.
 pub fn ticket_park(register: &mut Register, who: &Session, input: TicketIdInput) -> Result<Ticket> {
-    let (status, _, _) = status_of(register.conn(), input.ticket_id)?;
-    if !matches!(status.as_str(), "waiting" | "called" | "serving") {
-        return Err(wrong(&status, "暂挂"));
-    }
-    move_ticket(
+    step(
         register,
         who,
         input.ticket_id,
+        &["waiting", "called", "serving"],
+        "暂挂",
         "parked",
-        None,
-        None,
-        None,
         "park",
-    )?;
-    ticket(register, input.ticket_id)
+    )
 }
 
 /// 恢复: a parked ticket waits again in its old place.
@@ -900,21 +906,15 @@ pub fn ticket_resume(
     who: &Session,
     input: TicketIdInput,
 ) -> Result<Ticket> {
-    let (status, _, _) = status_of(register.conn(), input.ticket_id)?;
-    if status != "parked" {
-        return Err(wrong(&status, "恢复"));
-    }
-    move_ticket(
+    step(
         register,
         who,
         input.ticket_id,
+        &["parked"],
+        "恢复",
         "waiting",
-        None,
-        None,
-        None,
         "resume",
-    )?;
-    ticket(register, input.ticket_id)
+    )
 }
 
 /// 开始接谈: the visitor has come in; the first interviewer is the 首问责任人.
@@ -923,21 +923,15 @@ pub fn ticket_start(
     who: &Session,
     input: TicketIdInput,
 ) -> Result<Ticket> {
-    let (status, _, _) = status_of(register.conn(), input.ticket_id)?;
-    if status != "called" {
-        return Err(wrong(&status, "开始接谈"));
-    }
-    move_ticket(
+    step(
         register,
         who,
         input.ticket_id,
+        &["called"],
+        "开始接谈",
         "serving",
-        None,
-        None,
-        None,
         "start",
-    )?;
-    ticket(register, input.ticket_id)
+    )
 }
 
 /// The interview record and its disposition.
