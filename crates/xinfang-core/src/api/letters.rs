@@ -1004,7 +1004,7 @@ pub fn interview_document(
             },
         )
         .optional()?;
-    let Some((matter, room, interviewer, started, request, facts, summary, present)) = row else {
+    let Some((matter, room, interviewer, started, request, found, summary, present)) = row else {
         return Err(Error::field(
             "not_found",
             "interview_id",
@@ -1020,7 +1020,7 @@ pub fn interview_document(
                 "当场答复且未登记信访事项的接谈，没有信访件编号，不能出具接谈记录",
             )
         })?;
-    let f = facts_of(register, matter_id)?;
+    let f = facts(register, matter_id)?;
     let person: Option<(Option<String>, Option<String>, Option<String>)> = register
         .conn()
         .query_row(
@@ -1053,7 +1053,7 @@ pub fn interview_document(
                 .map_or("匿名".to_owned(), |p| p.0.clone()),
         )
         .text("request", request)
-        .text("facts", facts)
+        .text("facts", found)
         .text("reply", summary);
     for (name, value) in [
         ("id_number", id_number),
@@ -1070,8 +1070,4 @@ pub fn interview_document(
     let number = f.matter.number;
     let rendered = render(register, &data, false)?;
     Ok(output(DocKind::InterviewRecord, &number, None, rendered))
-}
-
-fn facts_of(register: &Register, matter_id: Uuid) -> Result<Facts> {
-    facts(register, matter_id)
 }
