@@ -4,12 +4,16 @@
 # to $HOME/PDF of the submitting user. Needs root (or a user allowed to run cupsd and lpadmin).
 set -euo pipefail
 
-if ! lpstat -r >/dev/null 2>&1; then
+# `lpstat -r` exits 0 whether or not the scheduler runs; only its words tell.
+running() { lpstat -r 2>/dev/null | grep -q '^scheduler is running'; }
+
+if ! running; then
   # No systemd in containers and CI images: run the daemon directly; it forks into the background.
   cupsd
-  for _ in $(seq 1 50); do lpstat -r >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 1 100); do running && break; sleep 0.1; done
+  running || { echo "cupsd did not start" >&2; exit 1; }
 fi
 if ! lpstat -v XinfangPDF >/dev/null 2>&1; then
-  lpadmin -p XinfangPDF -E -v cups-pdf:/ -P /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null
+  lpadmin -p XinfangPDF -E -v cups-pdf:/ -P /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd
 fi
 lpstat -v XinfangPDF
