@@ -1,6 +1,7 @@
 //! Tauri commands: one-line adapters. `op_call` reaches every operation of the core's single
-//! list (so nothing here needs updating when an operation is added); `app_status` and
-//! `app_setup` are the shell's own first-start choice.
+//! list (so nothing here needs updating when an operation is added); `changes_wait` is the
+//! window's side of the change feed; `app_status` and `app_setup` are the shell's own
+//! first-start choice.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -21,6 +22,16 @@ pub fn op_call(
     token: Option<String>,
 ) -> Result<Value, ApiError> {
     state.call(&name, input, token)
+}
+
+/// Waits (at most 25 s) until the register changes after `after`; the UI then re-reads what
+/// it shows. The window's side of the change feed, the same counter the LAN's listeners see.
+#[tauri::command]
+pub async fn changes_wait(
+    state: State<'_, DeskState>,
+    after: Option<u64>,
+) -> Result<xinfang_server::changes::Change, ApiError> {
+    state.wait_change(after).await
 }
 
 /// What the first screen needs to know.
@@ -52,7 +63,7 @@ fn status(state: &DeskState) -> AppStatus {
         .clone();
     let backend = state.backend.lock().unwrap_or_else(|p| p.into_inner());
     let (initialised, error) = match &*backend {
-        Backend::Host(register) => (
+        Backend::Host(register, _) => (
             register
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -123,7 +134,7 @@ pub fn app_setup(state: State<'_, DeskState>, input: SetupInput) -> Result<AppSt
     state.reconfigure(config.clone());
     if config.mode == Mode::Host {
         let backend = state.backend.lock().unwrap_or_else(|p| p.into_inner());
-        if let Backend::Host(register) = &*backend {
+        if let Backend::Host(register, _) = &*backend {
             let mut register = register.lock().unwrap_or_else(|p| p.into_inner());
             if register.centre().is_err() {
                 xinfang_server::data::init(

@@ -29,6 +29,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::op_call,
+            commands::changes_wait,
             commands::app_status,
             commands::app_setup,
         ])

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use xinfang_core::{ApiError, Register, ops};
+use xinfang_server::changes::{Change, Changes, MAX_WAIT};
 
 use crate::config::{Dirs, Mode, ShellConfig};
 
@@ -12,8 +13,8 @@ use crate::config::{Dirs, Mode, ShellConfig};
 pub enum Backend {
     /// First start: nothing chosen yet.
     Unconfigured,
-    /// This PC holds the register.
-    Host(Arc<Mutex<Register>>),
+    /// This PC holds the register, and the change feed its windows and the LAN listen to.
+    Host(Arc<Mutex<Register>>, Changes),
     /// Another PC holds it.
     Desk(String),
     /// The chosen register could not be opened; the message says why.
@@ -62,12 +63,15 @@ impl DeskState {
                 field: None,
             }),
             Backend::Broken(err) => Err(err.clone()),
-            Backend::Host(register) => {
-                let register = register.clone();
+            Backend::Host(register, changes) => {
+                let (register, changes) = (register.clone(), changes.clone());
                 drop(backend);
                 let mut register = lock(&register);
-                ops::call_with_token(&mut register, token.as_deref(), name, input)
-                    .map_err(|e| e.to_api())
+                let result = ops::call_with_token(&mut register, token.as_deref(), name, input);
+                if result.is_ok() && ops::find(name).is_some_and(|op| op.mutates) {
+                    changes.notify(name);
+                }
+                result.map_err(|e| e.to_api())
             }
             Backend::Desk(url) => {
                 let url = url.clone();
@@ -77,9 +81,44 @@ impl DeskState {
         }
     }
 
+    /// Waits until the register changes (counter differs from `after`), at most 25 s: from the
+    /// host's own feed in host mode, by a long poll of the host in desk mode.
+    pub async fn wait_change(&self, after: Option<u64>) -> Result<Change, ApiError> {
+        enum Source {
+            Local(Changes),
+            Remote(String),
+        }
+        let source = match &*lock(&self.backend) {
+            Backend::Host(_, changes) => Source::Local(changes.clone()),
+            Backend::Desk(url) => Source::Remote(url.clone()),
+            Backend::Unconfigured | Backend::Broken(_) => {
+                return Err(ApiError {
+                    code: "not_configured".into(),
+                    message: "请先完成首次设置".into(),
+                    field: None,
+                });
+            }
+        };
+        match source {
+            Source::Local(changes) => Ok(match after {
+                Some(after) => changes.wait(after, MAX_WAIT).await,
+                None => changes.current(),
+            }),
+            Source::Remote(url) => {
+                tauri::async_runtime::spawn_blocking(move || poll_host(&url, after))
+                    .await
+                    .map_err(|e| ApiError {
+                        code: "internal".into(),
+                        message: format!("等待主机变更时出错：{e}"),
+                        field: None,
+                    })?
+            }
+        }
+    }
+
     /// Checkpoints the WAL on exit.
     pub fn shutdown(&self) {
-        if let Backend::Host(register) = &*lock(&self.backend)
+        if let Backend::Host(register, _) = &*lock(&self.backend)
             && let Err(err) = lock(register).checkpoint()
         {
             eprintln!("warning: WAL checkpoint on exit failed: {err}");
@@ -100,10 +139,11 @@ fn open_backend(dirs: &Dirs, config: &ShellConfig) -> Backend {
         Mode::Host => match xinfang_server::data::open(&dirs.data) {
             Ok(register) => {
                 let register = Arc::new(Mutex::new(register));
+                let changes = Changes::new();
                 if let Some(listen) = &config.serve_lan {
-                    serve_lan(register.clone(), listen.clone());
+                    serve_lan(register.clone(), changes.clone(), listen.clone());
                 }
-                Backend::Host(register)
+                Backend::Host(register, changes)
             }
             Err(err) => Backend::Broken(err.to_api()),
         },
@@ -111,7 +151,7 @@ fn open_backend(dirs: &Dirs, config: &ShellConfig) -> Backend {
 }
 
 /// Serves the same operations to LAN desks and the hall display from a background thread.
-fn serve_lan(register: Arc<Mutex<Register>>, listen: String) {
+fn serve_lan(register: Arc<Mutex<Register>>, changes: Changes, listen: String) {
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -127,7 +167,7 @@ fn serve_lan(register: Arc<Mutex<Register>>, listen: String) {
         runtime.block_on(async move {
             match tokio::net::TcpListener::bind(&listen).await {
                 Ok(listener) => {
-                    let state = xinfang_server::http::AppState::shared(register);
+                    let state = xinfang_server::http::AppState::shared(register, changes);
                     if let Err(err) = xinfang_server::http::serve(listener, state, None).await {
                         eprintln!("LAN server stopped: {err}");
                     }
@@ -136,6 +176,28 @@ fn serve_lan(register: Arc<Mutex<Register>>, listen: String) {
             }
         });
     });
+}
+
+/// Desk mode: the host's long poll. A failure is `unreachable`, like any call to the host.
+fn poll_host(url: &str, after: Option<u64>) -> Result<Change, ApiError> {
+    let unreachable = |detail: String| ApiError {
+        code: "unreachable".into(),
+        message: format!("无法连接接待中心主机（{url}）：{detail}"),
+        field: None,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(MAX_WAIT + std::time::Duration::from_secs(10)))
+        .build()
+        .into();
+    let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+    let text = agent
+        .get(format!("{url}/api/v1/changes/wait{query}"))
+        .call()
+        .map_err(|e| unreachable(e.to_string()))?
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| unreachable(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| unreachable(e.to_string()))
 }
 
 /// Desk mode: the same call over HTTP to the centre host. A network failure becomes the

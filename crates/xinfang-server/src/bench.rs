@@ -31,7 +31,7 @@ use xinfang_core::{
 
 use crate::data::{self, InitOptions};
 
-fn bench_register_dir(
+pub(crate) fn bench_register_dir(
     dir: &std::path::Path,
     size_hint: u64,
 ) -> anyhow::Result<(Register, FixedClock)> {
@@ -58,7 +58,7 @@ fn bench_register_dir(
     Ok((register, clock))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -66,7 +66,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 

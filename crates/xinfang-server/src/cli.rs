@@ -104,10 +104,10 @@ pub enum Command {
         #[command(subcommand)]
         action: LetterCommand,
     },
-    /// Benchmarks: `register`, `search`, `clocks` or `letters`.
+    /// Benchmarks: `register`, `search`, `clocks`, `letters` or `hall`.
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["register", "search", "clocks", "letters"])]
+        #[arg(value_parser = ["register", "search", "clocks", "letters", "hall"])]
         which: String,
         /// Register size(s) for the search and clocks benchmarks, comma-separated.
         #[arg(long, default_value = "100000,1000000")]
@@ -115,6 +115,12 @@ pub enum Command {
         /// Registrations for the register benchmark.
         #[arg(long, default_value_t = 2000)]
         count: u64,
+        /// Simulated days for the hall benchmark.
+        #[arg(long, default_value_t = 1)]
+        days: u64,
+        /// Walk-ins per simulated day for the hall benchmark (3000: ten times a busy centre).
+        #[arg(long, default_value_t = 3000)]
+        visitors: u64,
     },
 }
 
@@ -278,6 +284,8 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             which,
             sizes,
             count,
+            days,
+            visitors,
         } => {
             let sizes: Vec<u64> = sizes
                 .split(',')
@@ -287,6 +295,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             match which.as_str() {
                 "register" => crate::bench::register(count)?,
                 "clocks" => crate::bench::clocks(&sizes)?,
+                "hall" => crate::bench_hall::hall(days, visitors)?,
                 "letters" => {
                     let report = xinfang_letters::bench(None, count.min(200) as usize)
                         .map_err(|e| anyhow::anyhow!(e.message_zh()))?;

@@ -2,9 +2,12 @@
 //!
 //! `POST /api/v1/ops/{name}` with a JSON body runs one operation; `Authorization: Bearer` carries
 //! the session from `auth_login`. Errors are `{code, message, field}` with a 4xx/5xx status.
-//! `GET /api/v1/ops` lists the operations. Everything else is the built UI, when one is given.
+//! `GET /api/v1/ops` lists the operations. `GET /api/v1/changes` (server-sent events) and
+//! `GET /api/v1/changes/wait?after=N` (long poll) tell listeners that the register changed
+//! (see `changes`). Everything else is the built UI, when one is given.
 
 use std::{
+    convert::Infallible,
     path::PathBuf,
     sync::{Arc, Mutex},
 };
@@ -12,21 +15,29 @@ use std::{
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, State, rejection::BytesRejection},
+    extract::{DefaultBodyLimit, Path, Query, State, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
     routing::{get, post},
 };
+use futures_util::Stream;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use xinfang_core::{ApiError, Error, Register, ops};
+
+use crate::changes::{Change, Changes, MAX_WAIT};
 
 /// Largest request body accepted; far above any real form, far below harm.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Shared state of the server: the one open register.
+/// Shared state of the server: the one open register and its change feed.
 #[derive(Clone)]
 pub struct AppState {
     register: Arc<Mutex<Register>>,
+    changes: Changes,
 }
 
 impl AppState {
@@ -34,12 +45,19 @@ impl AppState {
     pub fn new(register: Register) -> AppState {
         AppState {
             register: Arc::new(Mutex::new(register)),
+            changes: Changes::new(),
         }
     }
 
-    /// Shares a register that another part of the program (the desktop shell) also uses.
-    pub fn shared(register: Arc<Mutex<Register>>) -> AppState {
-        AppState { register }
+    /// Shares a register (and its feed) that another part of the program, the desktop shell,
+    /// also uses, so a change made in the window reaches the LAN's listeners and back.
+    pub fn shared(register: Arc<Mutex<Register>>, changes: Changes) -> AppState {
+        AppState { register, changes }
+    }
+
+    /// The change feed.
+    pub fn changes(&self) -> Changes {
+        self.changes.clone()
     }
 
     /// The register, for shutdown.
@@ -54,6 +72,8 @@ pub fn router(state: AppState, ui_dir: Option<PathBuf>) -> Router {
         .route("/api/v1/ops", get(list_ops))
         .route("/api/v1/ops/{name}", post(call_op))
         .route("/api/v1/health", get(health))
+        .route("/api/v1/changes", get(change_stream))
+        .route("/api/v1/changes/wait", get(change_wait))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     match ui_dir {
@@ -141,7 +161,12 @@ async fn call_op(
             .register
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        ops::call_with_token(&mut register, token.as_deref(), &name, input)
+        let result = ops::call_with_token(&mut register, token.as_deref(), &name, input);
+        // Told while the register is still held, so a listener that re-reads at once sees it.
+        if result.is_ok() && ops::find(&name).is_some_and(|op| op.mutates) {
+            state.changes.notify(&name);
+        }
+        result
     })
     .await;
     match result {
@@ -151,6 +176,52 @@ async fn call_op(
     }
 }
 
+/// Server-sent events: the current change at once, then each one as it happens. A browser's
+/// `EventSource` reconnects by itself after a host restart and gets the new counter first.
+async fn change_stream(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = state.changes.subscribe();
+    let changes = state.changes;
+    let stream = futures_util::stream::unfold((rx, true), move |(mut rx, first)| {
+        let changes = changes.clone();
+        async move {
+            if !first {
+                tokio::select! {
+                    changed = rx.changed() => changed.ok()?,
+                    () = changes.closed() => return None,
+                }
+            }
+            let change: Change = *rx.borrow_and_update();
+            let event = Event::default()
+                .event("change")
+                .json_data(change)
+                .unwrap_or_else(|_| Event::default().event("change"));
+            Some((Ok(event), (rx, false)))
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    after: Option<u64>,
+    timeout_ms: Option<u64>,
+}
+
+/// Long poll: answers when the counter differs from `after`, or after at most 25 s.
+async fn change_wait(State(state): State<AppState>, Query(q): Query<WaitQuery>) -> Json<Change> {
+    let timeout = q
+        .timeout_ms
+        .map_or(MAX_WAIT, std::time::Duration::from_millis)
+        .min(MAX_WAIT);
+    let change = match q.after {
+        Some(after) => state.changes.wait(after, timeout).await,
+        None => state.changes.current(),
+    };
+    Json(change)
+}
+
 /// Serves until ctrl-c / SIGTERM, then checkpoints the WAL so the file is whole on its own.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -158,9 +229,13 @@ pub async fn serve(
     ui_dir: Option<PathBuf>,
 ) -> std::io::Result<()> {
     let register = state.register();
+    let changes = state.changes();
     let app = router(state, ui_dir);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            changes.close();
+        })
         .await?;
     let register = register.lock().unwrap_or_else(|poison| poison.into_inner());
     if let Err(err) = register.checkpoint() {

@@ -5,6 +5,8 @@
 //! needs to decide something about a matter, the decision belongs in the core.
 
 pub mod bench;
+pub mod bench_hall;
+pub mod changes;
 pub mod cli;
 pub mod data;
 pub mod http;

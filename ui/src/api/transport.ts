@@ -298,3 +298,49 @@ export async function shellSetup(input: ShellSetup): Promise<ShellStatus> {
     throw toApiError(raw)
   }
 }
+
+/** What the host's change feed says: a counter that moves with every change, and its topic. */
+export interface Change {
+  seq: number
+  topic: 'hall' | 'register'
+}
+
+/**
+ * Hears every change of the register on the host, within milliseconds: server-sent events in a
+ * browser (EventSource reconnects by itself), the shell's long poll inside the desktop app.
+ * Returns the function that stops listening. Carries no data: listeners re-read what they show.
+ */
+export function subscribeChanges(listener: (change: Change) => void): () => void {
+  const tauri = tauriInternals()
+  if (!tauri) {
+    if (typeof EventSource === 'undefined') return () => {}
+    const source = new EventSource('/api/v1/changes')
+    source.addEventListener('change', (event) => {
+      try {
+        listener(JSON.parse((event as MessageEvent<string>).data) as Change)
+      } catch {
+        // A malformed event is skipped; the next one carries the counter again.
+      }
+    })
+    return () => source.close()
+  }
+  let stopped = false
+  let after: number | null = null
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        const change = (await tauri.invoke('changes_wait', { after })) as Change
+        if (stopped) break
+        if (after !== null && change.seq !== after) listener(change)
+        after = change.seq
+      } catch {
+        // The host is away (the banner says so); ask again in a moment.
+        await new Promise((resolve) => setTimeout(resolve, 3000))
+      }
+    }
+  }
+  void loop()
+  return () => {
+    stopped = true
+  }
+}
