@@ -104,3 +104,85 @@ fn a_register_from_a_newer_app_is_refused_and_left_untouched() {
         "nothing was written"
     );
 }
+
+#[test]
+fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
+    // A day in the hall as the release before 0010 wrote it: tickets called, recalled and put
+    // back after a no-show, so `called_at` has moved past the first call.
+    let mut desk = xinfang_tests::TestDesk::new();
+    let admin = desk.admin.clone();
+    let guide = desk.guide.clone();
+    let interviewer = desk.interviewer.clone();
+    desk.ok(
+        &admin,
+        "hall_queue_set",
+        serde_json::json!({ "code": "general", "name": "综合接待", "prefix": "A" }),
+    );
+    let setup = desk.ok(
+        &admin,
+        "hall_room_set",
+        serde_json::json!({ "name": "1号接待室", "queues": ["general"] }),
+    );
+    let room = setup["rooms"][0]["id"].clone();
+    for step in 0..6 {
+        desk.clock
+            .set(test_now() + chrono::Duration::minutes(step * 5));
+        desk.ok(
+            &guide,
+            "ticket_issue",
+            serde_json::json!({ "queue": "general", "name": format!("访客{step}") }),
+        );
+        let called = desk.ok(
+            &interviewer,
+            "ticket_call_next",
+            serde_json::json!({ "room_id": room }),
+        );
+        desk.clock
+            .set(test_now() + chrono::Duration::minutes(step * 5 + 2));
+        let what = if step % 2 == 0 {
+            "ticket_recall"
+        } else {
+            "ticket_no_show"
+        };
+        desk.ok(
+            &interviewer,
+            what,
+            serde_json::json!({ "ticket_id": called["id"] }),
+        );
+    }
+    let first_calls = |conn: &Connection| -> Vec<(String, Option<String>, Option<String>)> {
+        conn.prepare("SELECT id, first_called_at, called_at FROM hall_tickets ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    let expected = first_calls(desk.register.conn());
+    assert!(
+        expected
+            .iter()
+            .any(|(_, first, last)| first.is_some() && first != last),
+        "the fixture has a ticket whose latest call is not its first: {expected:?}"
+    );
+    let xinfang_tests::TestDesk { register, dir, .. } = desk;
+    drop(register);
+    let path = dir.path().join("register.db");
+    {
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch("ALTER TABLE hall_tickets DROP COLUMN first_called_at")
+            .expect("back to 0009");
+        conn.pragma_update(None, "user_version", 9)
+            .expect("version");
+    }
+    let clock = FixedClock::new(test_now());
+    let register =
+        Register::open(&path, Box::new(clock), Box::new(SeededIds::new(5, 2))).expect("upgrade");
+    assert_eq!(user_version(register.conn()), db::supported_version());
+    assert_eq!(first_calls(register.conn()), expected);
+    drop(register);
+    // And the upgraded file is what a replay of its log gives.
+    let report =
+        xinfang_core::verify::verify_file(&path, &dir.path().join("scratch.db")).expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

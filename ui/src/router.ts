@@ -85,6 +85,12 @@ const routes: RouteRecordRaw[] = [
         meta: { roles: HANDLERS, title: zh.nav.hallRoom },
       },
       {
+        path: 'hall/stats',
+        name: 'hall-stats',
+        component: () => import('./views/hall/HallStatsView.vue'),
+        meta: { roles: OVERSEERS, title: zh.nav.hallStats },
+      },
+      {
         path: 'risks',
         name: 'risks',
         component: () => import('./views/supervision/RisksView.vue'),

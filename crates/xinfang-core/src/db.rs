@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::{Error, Result};
 
@@ -46,6 +46,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_hall",
         include_str!("../../../schemas/desk/0009_hall.sql"),
+    ),
+    (
+        "0010_hall_first_call",
+        include_str!("../../../schemas/desk/0010_hall_first_call.sql"),
+    ),
+    (
+        "0011_ticket_issued_queue",
+        include_str!("../../../schemas/desk/0011_ticket_issued_queue.sql"),
     ),
 ];
 
@@ -106,18 +114,35 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     if found >= target {
         return Ok(());
     }
-    let tx = conn.transaction()?;
-    for (idx, (_name, sql)) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .take(target as usize)
-        .skip(found as usize)
-    {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", idx as u32 + 1)?;
-    }
-    tx.commit()?;
-    Ok(())
+    // A migration may rebuild a table that others reference (SQLite's documented procedure:
+    // foreign keys off, rebuild, check, commit). The pragma has no effect inside a
+    // transaction, so it is set around it, and back on whatever happens.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let outcome = (|| -> Result<()> {
+        let tx = conn.transaction()?;
+        for (idx, (_name, sql)) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .take(target as usize)
+            .skip(found as usize)
+        {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", idx as u32 + 1)?;
+        }
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            // Dropping the transaction rolls every migration of this run back.
+            return Err(Error::Internal(format!(
+                "migration left a broken reference in {table}"
+            )));
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    outcome
 }
 
 /// SQL functions the schema and the bulk re-index rely on; every connection needs them.

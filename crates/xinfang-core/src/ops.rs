@@ -191,6 +191,8 @@ operations! {
     ticket_start(TicketIdInput) -> Ticket, Access::Roles(HANDLERS), mutates: true, "开始接谈";
     interview_record(InterviewInput) -> Interview, Access::Roles(HANDLERS), mutates: true, "接谈记录及处理方式";
     hall_board(Empty) -> Board, Access::Public, mutates: false, "候访屏（姓名遮挡）";
+    hall_stats(HallStatsInput) -> HallStats, Access::Roles(OVERSEERS), mutates: false, "候访统计";
+    hall_stats_export(HallStatsInput) -> ExportFile, Access::Roles(OVERSEERS), mutates: false, "导出候访统计（Excel）";
     risk_register(RiskInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "登记矛盾纠纷（排查）";
     risk_progress(RiskProgressInput) -> Risk, Access::Roles(HANDLERS), mutates: true, "记录矛盾纠纷化解进展";
     risk_close(RiskCloseInput) -> Risk, Access::Roles(SUPERVISORS), mutates: true, "矛盾纠纷销号";

@@ -376,11 +376,11 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
         }
         EventBody::TicketIssued(t) => {
             conn.execute(
-                "INSERT INTO hall_tickets (id, day, queue, seq, number, priority, priority_rank,
-                   order_key, status, visit_id, person_id, display_name, visitors, reason,
-                   appointment, issued_at, calls, no_shows, transfers)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?11, ?12, ?13, ?14,
-                   ?15, 0, 0, 0)",
+                "INSERT INTO hall_tickets (id, day, queue, issued_queue, seq, number, priority,
+                   priority_rank, order_key, status, visit_id, person_id, display_name, visitors,
+                   reason, appointment, issued_at, calls, no_shows, transfers)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?11, ?12, ?13,
+                   ?14, ?15, 0, 0, 0)",
                 params![
                     t.ticket_id.to_string(),
                     t.day.to_string(),
@@ -415,9 +415,12 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                 ],
             )?;
             let stamp = match m.what.as_str() {
-                "call" | "recall" => {
-                    Some("UPDATE hall_tickets SET called_at = ?2, calls = calls + 1 WHERE id = ?1")
-                }
+                // `first_called_at` keeps the first call for the wait statistics; `called_at`
+                // follows the latest call for the board.
+                "call" | "recall" => Some(
+                    "UPDATE hall_tickets SET called_at = ?2, calls = calls + 1,
+                       first_called_at = coalesce(first_called_at, ?2) WHERE id = ?1",
+                ),
                 "no_show" => Some(
                     "UPDATE hall_tickets SET no_shows = no_shows + 1, room_id = NULL,
                        called_at = coalesce(called_at, ?2) WHERE id = ?1",

@@ -28,6 +28,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'matter-search', path: '/matters', label: zh.nav.matterSearch, roles: EVERYONE, shortcut: 'S' },
   { name: 'hall-guide', path: '/hall/guide', label: zh.nav.hallGuide, roles: CASE_WRITERS, shortcut: 'G' },
   { name: 'hall-room', path: '/hall/room', label: zh.nav.hallRoom, roles: HANDLERS, shortcut: 'R' },
+  { name: 'hall-stats', path: '/hall/stats', label: zh.nav.hallStats, roles: OVERSEERS },
   { name: 'supervision', path: '/supervision', label: zh.nav.supervision, roles: HANDLERS, shortcut: 'J' },
   { name: 'risks', path: '/risks', label: zh.nav.risks, roles: HANDLERS },
   { name: 'indicators', path: '/indicators', label: zh.nav.indicators, roles: OVERSEERS },

@@ -7,6 +7,7 @@
 
 mod calendar;
 mod hall;
+mod hall_stats;
 mod indicators;
 mod letters;
 mod matter;
@@ -20,6 +21,7 @@ mod workflow;
 
 pub use calendar::*;
 pub use hall::*;
+pub use hall_stats::*;
 pub use indicators::*;
 pub use letters::*;
 pub use matter::*;
