@@ -67,10 +67,11 @@ fn tickets_are_called_by_priority_then_arrival_and_the_rules_apply() {
     );
     let b1 = issue(&mut desk, json!({ "queue": "legal", "name": "赵六" }));
     assert_eq!(b1["number"], "B001");
-    // Two open rooms serve 综合接待: two ahead, 15 minutes each, split over two rooms.
+    // Two open rooms, both free, serve 综合接待: two of the three ahead go in at once, the
+    // third waits half a turn, then this visitor one more; a turn is 15 minutes over two rooms.
     let a4 = issue(&mut desk, json!({ "queue": "general", "name": "孙七" }));
     assert_eq!(a4["ahead"], 3);
-    assert_eq!(a4["estimated_wait_minutes"], 23);
+    assert_eq!(a4["estimated_wait_minutes"], 11);
 
     // The elderly visitor is called first, then arrival order.
     let call = |desk: &mut TestDesk, room: &Value| {
@@ -358,6 +359,364 @@ fn a_busy_day_keeps_every_visitor_exactly_once_and_the_register_verifies() {
         served.len()
     );
     // Every transition is in the log, and the tables rebuild from it exactly.
+    let report =
+        xinfang_core::verify::verify_file(&desk.path(), &desk.dir.path().join("scratch.db"))
+            .expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// An instant given in China time (the clock the hall runs on).
+fn china(day: u32, hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    xinfang_core::clock::china_offset()
+        .with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+        .single()
+        .expect("valid time")
+        .with_timezone(&chrono::Utc)
+}
+
+#[test]
+fn hall_statistics_count_the_days_queues_rooms_and_hours_and_export_them() {
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx};
+
+    let mut desk = TestDesk::new();
+    let (room1, room2) = setup(&mut desk);
+    let guide = desk.guide.clone();
+    let interviewer = desk.interviewer.clone();
+    let supervisor = desk.supervisor.clone();
+    let at = |desk: &mut TestDesk, day: u32, h: u32, m: u32| desk.clock.set(china(day, h, m));
+    let serve = |desk: &mut TestDesk, id: &Value| {
+        desk.ok(&interviewer, "interview_record", json!({ "ticket_id": id, "disposition": "answered", "request": "咨询", "facts": "无", "summary": "已解释" }));
+    };
+
+    // 28 November, known times (China). Waits 5, 10 and 30 minutes; interviews 10, 20 and 40.
+    // The first ticket is taken at 07:50, which is still the 27th in UTC: it belongs to the
+    // 28th and to the 07:00 hour.
+    at(&mut desk, 28, 7, 50);
+    let t1 = desk.ok(
+        &guide,
+        "ticket_issue",
+        json!({ "queue": "general", "name": "张三", "visitors": 3 }),
+    );
+    at(&mut desk, 28, 7, 55);
+    assert_eq!(
+        desk.ok(
+            &interviewer,
+            "ticket_call_next",
+            json!({ "room_id": room2 })
+        )["id"],
+        t1["id"]
+    );
+    at(&mut desk, 28, 8, 0);
+    let t2 = desk.ok(
+        &guide,
+        "ticket_issue",
+        json!({ "queue": "general", "name": "李四" }),
+    );
+    desk.ok(
+        &interviewer,
+        "ticket_start",
+        json!({ "ticket_id": t1["id"] }),
+    );
+    at(&mut desk, 28, 8, 5);
+    let t3 = desk.ok(
+        &guide,
+        "ticket_issue",
+        json!({ "queue": "legal", "name": "王五" }),
+    );
+    at(&mut desk, 28, 8, 10);
+    serve(&mut desk, &t1["id"]);
+    assert_eq!(
+        desk.ok(
+            &interviewer,
+            "ticket_call_next",
+            json!({ "room_id": room2 })
+        )["id"],
+        t2["id"]
+    );
+    // A recall two minutes later does not lengthen the wait: it is measured to the first call.
+    at(&mut desk, 28, 8, 12);
+    desk.ok(
+        &interviewer,
+        "ticket_recall",
+        json!({ "ticket_id": t2["id"] }),
+    );
+    at(&mut desk, 28, 8, 15);
+    desk.ok(
+        &interviewer,
+        "ticket_start",
+        json!({ "ticket_id": t2["id"] }),
+    );
+    at(&mut desk, 28, 8, 35);
+    serve(&mut desk, &t2["id"]);
+    assert_eq!(
+        desk.ok(
+            &interviewer,
+            "ticket_call_next",
+            json!({ "room_id": room1 })
+        )["id"],
+        t3["id"]
+    );
+    at(&mut desk, 28, 8, 40);
+    desk.ok(
+        &interviewer,
+        "ticket_start",
+        json!({ "ticket_id": t3["id"] }),
+    );
+    at(&mut desk, 28, 9, 20);
+    serve(&mut desk, &t3["id"]);
+
+    // 29 November: one ticket transferred and never called, one that misses three calls (put
+    // back twice, then 过号 for good).
+    at(&mut desk, 29, 9, 0);
+    let t4 = desk.ok(
+        &guide,
+        "ticket_issue",
+        json!({ "queue": "general", "name": "赵六" }),
+    );
+    at(&mut desk, 29, 9, 1);
+    desk.ok(
+        &guide,
+        "ticket_transfer",
+        json!({ "ticket_id": t4["id"], "queue": "legal" }),
+    );
+    at(&mut desk, 29, 9, 2);
+    let t5 = desk.ok(
+        &guide,
+        "ticket_issue",
+        json!({ "queue": "general", "name": "孙七" }),
+    );
+    for minute in [5, 10, 15] {
+        at(&mut desk, 29, 9, minute);
+        assert_eq!(
+            desk.ok(
+                &interviewer,
+                "ticket_call_next",
+                json!({ "room_id": room2 })
+            )["id"],
+            t5["id"]
+        );
+        desk.ok(
+            &interviewer,
+            "ticket_no_show",
+            json!({ "ticket_id": t5["id"] }),
+        );
+    }
+    at(&mut desk, 29, 17, 0);
+
+    let day1 = desk.ok(
+        &supervisor,
+        "hall_stats",
+        json!({ "from": "2026-11-28", "to": "2026-11-28" }),
+    );
+    let totals = &day1["totals"];
+    assert_eq!(
+        (&totals["tickets"], &totals["visitors"], &totals["served"]),
+        (&json!(3), &json!(5), &json!(3)),
+        "{totals}"
+    );
+    // Mean of 5, 10, 30 is 15; nearest-rank p90 of three values is the largest.
+    assert_eq!(totals["wait_mean_minutes"], 15.0);
+    assert_eq!(totals["wait_p90_minutes"], 30.0);
+    // (10 + 20 + 40) / 3 = 23.33…, shown to one decimal.
+    assert_eq!(totals["service_mean_minutes"], 23.3);
+    assert_eq!(totals["service_p90_minutes"], 40.0);
+    let queues: Vec<(String, u64, f64)> = day1["by_queue"]
+        .as_array()
+        .expect("by_queue")
+        .iter()
+        .map(|r| {
+            (
+                r["queue_name"].as_str().unwrap_or("").to_owned(),
+                r["figures"]["tickets"].as_u64().unwrap_or(0),
+                r["figures"]["wait_mean_minutes"].as_f64().unwrap_or(-1.0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        queues,
+        [
+            ("综合接待".to_owned(), 2, 7.5),
+            ("法律咨询".to_owned(), 1, 30.0)
+        ]
+    );
+    let rooms: Vec<(String, u64, f64)> = day1["by_room"]
+        .as_array()
+        .expect("by_room")
+        .iter()
+        .map(|r| {
+            (
+                r["room_name"].as_str().unwrap_or("").to_owned(),
+                r["figures"]["served"].as_u64().unwrap_or(0),
+                r["figures"]["service_p90_minutes"].as_f64().unwrap_or(-1.0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rooms,
+        [
+            ("1号接待室".to_owned(), 1, 40.0),
+            ("2号接待室".to_owned(), 2, 20.0)
+        ]
+    );
+    let hours: Vec<(u64, String, u64)> = day1["by_hour"]
+        .as_array()
+        .expect("by_hour")
+        .iter()
+        .map(|h| {
+            (
+                h["hour"].as_u64().unwrap_or(99),
+                h["label"].as_str().unwrap_or("").to_owned(),
+                h["figures"]["tickets"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hours,
+        [
+            (7, "07:00–08:00".to_owned(), 1),
+            (8, "08:00–09:00".to_owned(), 2)
+        ]
+    );
+
+    // Both days: the no-shows and the transfer are counted, the ticket that never came has
+    // its wait to the first call, the transferred one none.
+    let both = desk.ok(
+        &supervisor,
+        "hall_stats",
+        json!({ "from": "2026-11-28", "to": "2026-11-29" }),
+    );
+    let totals = &both["totals"];
+    assert_eq!(totals["tickets"], 5);
+    assert_eq!(totals["served"], 3);
+    assert_eq!(totals["no_shows"], 3);
+    assert_eq!(totals["missed"], 1);
+    assert_eq!(totals["transfers"], 1);
+    // Waits 5, 10, 30 and 3: mean 12, p90 the 4th of 4.
+    assert_eq!(totals["wait_mean_minutes"], 12.0);
+    assert_eq!(totals["wait_p90_minutes"], 30.0);
+    let day2_rooms: Vec<&Value> = both["by_room"]
+        .as_array()
+        .expect("by_room")
+        .iter()
+        .filter(|r| r["day"] == "2026-11-29")
+        .collect();
+    assert_eq!(day2_rooms.len(), 1, "{day2_rooms:?}");
+    assert_eq!(day2_rooms[0]["room_name"], "未分配接待室");
+    assert_eq!(day2_rooms[0]["room_id"], Value::Null);
+    let day2_legal = both["by_queue"]
+        .as_array()
+        .expect("by_queue")
+        .iter()
+        .find(|r| r["day"] == "2026-11-29" && r["queue"] == "legal")
+        .expect("the transferred ticket counts in the queue it moved to");
+    assert_eq!(day2_legal["figures"]["transfers"], 1);
+    assert_eq!(day2_legal["figures"]["wait_mean_minutes"], Value::Null);
+    let last_hour = both["by_hour"].as_array().expect("by_hour").last().cloned();
+    assert_eq!(last_hour.map(|h| h["hour"].clone()), Some(json!(9)));
+
+    // One queue, one room.
+    let legal = desk.ok(
+        &supervisor,
+        "hall_stats",
+        json!({ "from": "2026-11-28", "to": "2026-11-29", "queue": "legal" }),
+    );
+    assert_eq!(legal["totals"]["tickets"], 2);
+    let room = desk.ok(
+        &supervisor,
+        "hall_stats",
+        json!({ "from": "2026-11-28", "to": "2026-11-29", "room_id": room2 }),
+    );
+    assert_eq!(room["totals"]["tickets"], 2);
+    assert_eq!(room["totals"]["service_mean_minutes"], 15.0);
+
+    // Refusals name their field.
+    for (input, code, field) in [
+        (
+            json!({ "from": "2026-11-29", "to": "2026-11-28" }),
+            "date_range",
+            "to",
+        ),
+        (
+            json!({ "from": "2025-01-01", "to": "2026-11-28" }),
+            "out_of_range",
+            "to",
+        ),
+        (
+            json!({ "from": "2026-11-28", "to": "2026-11-28", "queue": "nope" }),
+            "unknown_code",
+            "queue",
+        ),
+    ] {
+        let err = desk
+            .call(&supervisor, "hall_stats", input)
+            .expect_err("refused")
+            .to_api();
+        assert_eq!(
+            (err.code.as_str(), err.field.as_deref()),
+            (code, Some(field))
+        );
+        assert!(
+            !err.message.is_ascii(),
+            "a Chinese message: {}",
+            err.message
+        );
+    }
+    let err = desk
+        .call(
+            &guide,
+            "hall_stats",
+            json!({ "from": "2026-11-28", "to": "2026-11-28" }),
+        )
+        .expect_err("guides do not see the statistics")
+        .to_api();
+    assert_eq!(err.code, "forbidden");
+
+    // The workbook: three sheets, each ending with the period's totals.
+    let file = desk.ok(
+        &supervisor,
+        "hall_stats_export",
+        json!({ "from": "2026-11-28", "to": "2026-11-29" }),
+    );
+    assert_eq!(
+        file["file_name"],
+        "测试县信访局来访接待中心候访统计2026-11-28至2026-11-29.xlsx"
+    );
+    let bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        file["base64"].as_str().expect("bytes"),
+    )
+    .expect("base64");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid workbook");
+    assert_eq!(book.sheet_names(), ["按日按队列", "按日按接待室", "按时段"]);
+    for (sheet, keys) in [("按日按队列", 2), ("按日按接待室", 2), ("按时段", 1)] {
+        let range = book.worksheet_range(sheet).expect("sheet");
+        let cell = |row: u32, col: u32| range.get_value((row, col)).cloned();
+        assert_eq!(
+            cell(1, 0),
+            Some(Data::String(if keys == 2 { "日期" } else { "时段" }.into()))
+        );
+        assert_eq!(cell(1, keys), Some(Data::String("取号（张）".into())));
+        let total_row = (0..range.height() as u32)
+            .find(|r| cell(*r, 0) == Some(Data::String("合计".into())))
+            .unwrap_or_else(|| panic!("{sheet} has a 合计 row"));
+        let figures = |offset: u32| cell(total_row, keys + offset);
+        assert_eq!(figures(0), Some(Data::Float(5.0)), "{sheet}: tickets");
+        assert_eq!(figures(2), Some(Data::Float(3.0)), "{sheet}: served");
+        assert_eq!(figures(3), Some(Data::Float(3.0)), "{sheet}: no-shows");
+        assert_eq!(figures(5), Some(Data::Float(1.0)), "{sheet}: transfers");
+        assert_eq!(figures(6), Some(Data::Float(12.0)), "{sheet}: mean wait");
+        assert_eq!(figures(9), Some(Data::Float(40.0)), "{sheet}: service p90");
+    }
+    let by_queue = book.worksheet_range("按日按队列").expect("sheet");
+    assert_eq!(
+        by_queue.get_value((2, 1)),
+        Some(&Data::String("综合接待".into()))
+    );
+
+    // The first call is a projection like any other: the tables still rebuild from the log.
     let report =
         xinfang_core::verify::verify_file(&desk.path(), &desk.dir.path().join("scratch.db"))
             .expect("verify");

@@ -85,6 +85,10 @@ export interface Board {
   calls: BoardCall[];
   /** The day. */
   day: string;
+  /** Whether now is within them. */
+  open_now: boolean;
+  /** 接待时间 as set (empty: none set). */
+  opening_hours: string;
   /** Queues. */
   queues: BoardQueue[];
 }
@@ -434,6 +438,64 @@ export interface GroupCount {
   overdue: number;
 }
 
+/** The figures of one group of tickets. */
+export interface HallFigures {
+  /** 过号未到: tickets that ended 过号 for good. */
+  missed: number;
+  /** 过号: times a called visitor did not come (a ticket can be put back and miss again). */
+  no_shows: number;
+  /** 已接待: tickets whose interview was recorded. */
+  served: number;
+  /** Mean minutes from the start of the interview to its end (served tickets). */
+  service_mean_minutes?: number | null;
+  /** 90th percentile (nearest rank) of the same. */
+  service_p90_minutes?: number | null;
+  /** 取号: tickets issued. */
+  tickets: number;
+  /** 转队: times a ticket was moved to another queue. */
+  transfers: number;
+  /** 来访人数: visitors on those tickets (a group shares one ticket). */
+  visitors: number;
+  /** Mean minutes from the ticket to its first call (tickets called at least once). */
+  wait_mean_minutes?: number | null;
+  /** 90th percentile (nearest rank) of the same. */
+  wait_p90_minutes?: number | null;
+}
+
+/** One hour of the day (China time) over the whole period, by the time the ticket was issued. */
+export interface HallHour {
+  /** Its figures. */
+  figures: HallFigures;
+  /** 0–23. */
+  hour: number;
+  /** 09:00–10:00. */
+  label: string;
+}
+
+/** One day of one queue. */
+export interface HallQueueDay {
+  /** The day. */
+  day: string;
+  /** Its figures. */
+  figures: HallFigures;
+  /** Queue code (where the ticket ended, after any transfer). */
+  queue: string;
+  /** 队列名称. */
+  queue_name: string;
+}
+
+/** One day of one room. */
+export interface HallRoomDay {
+  /** The day. */
+  day: string;
+  /** Its figures. */
+  figures: HallFigures;
+  /** The room the ticket was last called to; none for tickets never in a room (still waiting, transferred, or 过号, which takes the ticket out of its room). */
+  room_id?: string | null;
+  /** 接待室名称, or 未分配接待室. */
+  room_name: string;
+}
+
 /** The hall's set-up. */
 export interface HallSetup {
   /** Priority classes. */
@@ -442,6 +504,34 @@ export interface HallSetup {
   queues: Queue[];
   /** Rooms. */
   rooms: Room[];
+}
+
+/** The hall statistics of a period. */
+export interface HallStats {
+  /** By hour of day, every hour from the first to the last with a ticket. */
+  by_hour: HallHour[];
+  /** By day and queue, in day then queue order. */
+  by_queue: HallQueueDay[];
+  /** By day and room. */
+  by_room: HallRoomDay[];
+  /** First day. */
+  from: string;
+  /** Last day. */
+  to: string;
+  /** The whole period. */
+  totals: HallFigures;
+}
+
+/** Which days, and optionally one queue or one room. */
+export interface HallStatsInput {
+  /** First day (China date). */
+  from: string;
+  /** Only this queue (code). */
+  queue?: string | null;
+  /** Only tickets called to this room. */
+  room_id?: string | null;
+  /** Last day, included. */
+  to: string;
 }
 
 /** 转送 or 交办 to a unit. */
@@ -1527,8 +1617,14 @@ export interface Settings {
   hall_no_show_limit?: number;
   /** A called visitor who does not come is put back behind this many waiting visitors. */
   hall_no_show_requeue_after?: number;
+  /** A no-show goes to the end of its class instead of behind `hall_no_show_requeue_after`. */
+  hall_no_show_to_end?: boolean;
+  /** 接待时间, e.g. `08:30-12:00,14:00-17:30` (China time). Shown on the board and the guide desk; a ticket issued outside it is marked so, never refused (staff stay for late visitors). Empty: no hours set. */
+  hall_opening_hours?: string;
   /** Priority classes of the hall and their order. */
   hall_priorities?: PriorityClass[];
+  /** 复呼 at most this many times for a ticket; then the room marks 过号. ❓ local practice: 2. */
+  hall_recall_limit?: number;
   /** 发文机关署名 on notices: the authorised body's full name (not an internal office). Empty: the centre's name. */
   issuer_name?: string;
   /** 15-digit legacy ID numbers: `convert` to 18 digits, or `reject`. */
@@ -1653,6 +1749,8 @@ export interface Ticket {
   issued_at: string;
   /** A012. */
   number: string;
+  /** Issued outside the 接待时间 set in the settings (the guide desk says so). */
+  outside_hours: boolean;
   /** The person. */
   person_id?: string | null;
   /** Priority class name. */
@@ -1943,6 +2041,10 @@ export interface Operations {
   interview_record: { input: InterviewInput; output: Interview };
   /** 候访屏（姓名遮挡） */
   hall_board: { input: Empty; output: Board };
+  /** 候访统计 */
+  hall_stats: { input: HallStatsInput; output: HallStats };
+  /** 导出候访统计（Excel） */
+  hall_stats_export: { input: HallStatsInput; output: ExportFile };
   /** 登记矛盾纠纷（排查） */
   risk_register: { input: RiskInput; output: Risk };
   /** 记录矛盾纠纷化解进展 */

@@ -409,6 +409,8 @@ pub struct Ticket {
     pub reason: Option<String>,
     /// Times called.
     pub calls: u32,
+    /// Issued outside the 接待时间 set in the settings (the guide desk says so).
+    pub outside_hours: bool,
 }
 
 fn today(register: &Register) -> NaiveDate {
@@ -474,7 +476,8 @@ pub fn ticket_issue(register: &mut Register, who: &Session, input: TicketInput) 
     };
     let day = today(register);
     let seq: u32 = register.conn().query_row(
-        "SELECT coalesce(max(seq), 0) + 1 FROM hall_tickets WHERE day = ?1 AND queue = ?2",
+        // By the queue that numbered the ticket: one transferred away keeps its number.
+        "SELECT coalesce(max(seq), 0) + 1 FROM hall_tickets WHERE day = ?1 AND issued_queue = ?2",
         rusqlite::params![day.to_string(), queue.code],
         |r| r.get(0),
     )?;
@@ -568,6 +571,7 @@ pub fn ticket(register: &Register, id: Uuid) -> Result<Ticket> {
     };
     let per_visitor = service_minutes(conn, &queue, &day)?;
     let open_rooms = open_rooms_for(conn, &queue)?.max(1);
+    let free = free_rooms_for(conn, &queue, &day)?;
     let parse = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
     Ok(Ticket {
         id,
@@ -585,7 +589,7 @@ pub fn ticket(register: &Register, id: Uuid) -> Result<Ticket> {
         }),
         room_name,
         ahead,
-        estimated_wait_minutes: estimate(ahead, per_visitor, open_rooms),
+        estimated_wait_minutes: estimate(ahead, per_visitor, open_rooms, free),
         issued_at: DateTime::parse_from_rfc3339(&issued_at)
             .map_err(|e| Error::Internal(e.to_string()))?
             .with_timezone(&Utc),
@@ -593,12 +597,26 @@ pub fn ticket(register: &Register, id: Uuid) -> Result<Ticket> {
         visit_id: parse(visit),
         reason,
         calls,
+        outside_hours: !within_hours(
+            &parse_hours(&settings.hall_opening_hours).unwrap_or_default(),
+            DateTime::parse_from_rfc3339(&issued_at)
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .with_timezone(&Utc),
+        ),
     })
 }
 
-/// Minutes until a ticket with `ahead` visitors before it is called.
-pub fn estimate(ahead: u32, per_visitor: f64, open_rooms: u32) -> u32 {
-    (f64::from(ahead) * per_visitor / f64::from(open_rooms.max(1))).round() as u32
+/// Minutes until a ticket with `ahead` visitors before it is called, when `free` of the
+/// `open_rooms` serving its queue have nobody in them. Those ahead take the free rooms first;
+/// after that each call waits for an interview to end, one every `per_visitor / open_rooms`
+/// minutes, and the first of those ends on average half an interview's share from now (the
+/// rooms are part-way through theirs).
+pub fn estimate(ahead: u32, per_visitor: f64, open_rooms: u32, free: u32) -> u32 {
+    if ahead < free {
+        return 0;
+    }
+    let turns = f64::from(ahead - free) + 0.5;
+    (turns * per_visitor / f64::from(open_rooms.max(1))).round() as u32
 }
 
 /// Mean service time of the queue's last 20 interviews today, or the queue's assumed time.
@@ -622,6 +640,18 @@ fn service_minutes(conn: &Connection, queue: &str, day: &str) -> Result<f64> {
             .map(f64::from)
             .unwrap_or(15.0)),
     }
+}
+
+/// Open rooms of the queue with no visitor called to them or in an interview.
+fn free_rooms_for(conn: &Connection, queue: &str, day: &str) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM hall_rooms r WHERE r.state = 'open'
+           AND EXISTS (SELECT 1 FROM json_each(r.queues) q WHERE q.value = ?1)
+           AND NOT EXISTS (SELECT 1 FROM hall_tickets t WHERE t.day = ?2 AND t.room_id = r.id
+                             AND t.status IN ('called', 'serving'))",
+        rusqlite::params![queue, day],
+        |r| r.get(0),
+    )?)
 }
 
 fn open_rooms_for(conn: &Connection, queue: &str) -> Result<u32> {
@@ -767,12 +797,80 @@ fn step(
     ticket(register, id)
 }
 
-/// 复呼: call the same ticket again.
+/// Opening hours as `[(from, until)]` in minutes after midnight, from `08:30-12:00,14:00-17:30`.
+/// Refused at the settings field when a period is malformed or ends before it starts.
+pub fn parse_hours(text: &str) -> Result<Vec<(u32, u32)>> {
+    let bad = || {
+        Error::field(
+            "invalid_format",
+            "hall_opening_hours",
+            "接待时间格式应为“08:30-12:00,14:00-17:30”",
+        )
+    };
+    let minutes = |hm: &str| -> Option<u32> {
+        let (h, m) = hm.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    let mut periods = Vec::new();
+    for part in text
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (from, until) = part.split_once('-').ok_or_else(bad)?;
+        let (from, until) = (
+            minutes(from).ok_or_else(bad)?,
+            minutes(until).ok_or_else(bad)?,
+        );
+        if until <= from {
+            return Err(bad());
+        }
+        periods.push((from, until));
+    }
+    Ok(periods)
+}
+
+/// Whether `at` (China time) falls in the opening hours; always true when none are set.
+pub fn within_hours(hours: &[(u32, u32)], at: DateTime<Utc>) -> bool {
+    use chrono::Timelike;
+    let local = at.with_timezone(&crate::clock::china_offset());
+    let now = local.hour() * 60 + local.minute();
+    hours.is_empty()
+        || hours
+            .iter()
+            .any(|(from, until)| (*from..*until).contains(&now))
+}
+
+/// 复呼: call the same ticket again, at most `hall_recall_limit` times for the ticket.
 pub fn ticket_recall(
     register: &mut Register,
     who: &Session,
     input: TicketIdInput,
 ) -> Result<Ticket> {
+    let settings = Settings::load(register.conn())?;
+    // `calls` counts every call of the ticket: its first call, one more after each no-show
+    // that put it back, and the recalls. The limit is on recalls of the ticket for the day.
+    let (calls, no_shows): (u32, u32) = register
+        .conn()
+        .query_row(
+            "SELECT calls, no_shows FROM hall_tickets WHERE id = ?1",
+            [input.ticket_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, 0));
+    let recalls = calls.saturating_sub(1 + no_shows);
+    if recalls >= settings.hall_recall_limit {
+        return Err(Error::field(
+            "recall_limit",
+            "ticket_id",
+            format!(
+                "已复呼{}次，来访人仍未到，请记为过号",
+                settings.hall_recall_limit
+            ),
+        ));
+    }
     step(
         register,
         who,
@@ -827,10 +925,24 @@ pub fn ticket_no_show(
         )?
         .collect::<rusqlite::Result<_>>()?;
     let after = settings.hall_no_show_requeue_after as usize;
-    let key = match (keys.get(after.saturating_sub(1)), keys.get(after)) {
-        (Some(a), Some(b)) => a + (b - a) / 2,
-        (Some(a), None) => a + 1,
-        _ => keys.last().map_or(0, |k| k + 1),
+    let last: Option<i64> = register.conn().query_row(
+        "SELECT max(order_key) FROM hall_tickets WHERE day = ?1 AND queue = ?2 AND status = 'waiting'
+           AND priority_rank = ?3",
+        rusqlite::params![day, queue, rank],
+        |r| r.get(0),
+    )?;
+    let key = if settings.hall_no_show_to_end {
+        // To the end of its class: behind everyone of that class waiting now.
+        last.map_or(0, |k| k + 1)
+    } else if after == 0 {
+        // Straight back to the front of its class.
+        keys.first().map_or(0, |k| k - 1)
+    } else {
+        match (keys.get(after - 1), keys.get(after)) {
+            (Some(a), Some(b)) => a + (b - a) / 2,
+            (Some(a), None) => a + 1,
+            _ => keys.last().map_or(0, |k| k + 1),
+        }
     };
     move_ticket(
         register,
@@ -1145,6 +1257,10 @@ pub struct Board {
     pub calls: Vec<BoardCall>,
     /// Queues.
     pub queues: Vec<BoardQueue>,
+    /// 接待时间 as set (empty: none set).
+    pub opening_hours: String,
+    /// Whether now is within them.
+    pub open_now: bool,
 }
 
 /// 候访屏: masked names only; ID numbers and phones never appear.
@@ -1200,17 +1316,22 @@ pub fn hall_board(register: &mut Register, _input: Empty) -> Result<Board> {
         )?;
         let per_visitor = service_minutes(conn, &q.code, &d)?;
         let rooms = open_rooms_for(conn, &q.code)?;
+        let free = free_rooms_for(conn, &q.code, &d)?;
         out.push(BoardQueue {
             name: q.name,
             waiting,
             next,
-            estimated_wait_minutes: estimate(waiting, per_visitor, rooms),
+            estimated_wait_minutes: estimate(waiting, per_visitor, rooms, free),
         });
     }
+    let hours = Settings::load(conn)?.hall_opening_hours;
+    let open_now = within_hours(&parse_hours(&hours).unwrap_or_default(), register.now());
     Ok(Board {
         day,
         calls,
         queues: out,
+        opening_hours: hours,
+        open_now,
     })
 }
 
@@ -1289,8 +1410,12 @@ mod tests {
 
     #[test]
     fn the_estimate_divides_the_queue_over_the_open_rooms() {
-        assert_eq!(estimate(6, 15.0, 3), 30);
-        assert_eq!(estimate(0, 15.0, 1), 0);
-        assert_eq!(estimate(5, 12.0, 0), 60, "no open room: counted as one");
+        // Three busy rooms, six ahead: six and a half turns of 5 minutes.
+        assert_eq!(estimate(6, 15.0, 3, 0), 33);
+        // A free room takes the first one ahead at once.
+        assert_eq!(estimate(0, 15.0, 1, 1), 0);
+        assert_eq!(estimate(2, 15.0, 3, 3), 0);
+        assert_eq!(estimate(3, 15.0, 3, 1), 13);
+        assert_eq!(estimate(5, 12.0, 0, 0), 66, "no open room: counted as one");
     }
 }

@@ -296,6 +296,14 @@ pub struct Settings {
     pub hall_no_show_requeue_after: u32,
     /// After this many no-shows the ticket is marked 过号 for good.
     pub hall_no_show_limit: u32,
+    /// A no-show goes to the end of its class instead of behind `hall_no_show_requeue_after`.
+    pub hall_no_show_to_end: bool,
+    /// 复呼 at most this many times for a ticket; then the room marks 过号. ❓ local practice: 2.
+    pub hall_recall_limit: u32,
+    /// 接待时间, e.g. `08:30-12:00,14:00-17:30` (China time). Shown on the board and the guide
+    /// desk; a ticket issued outside it is marked so, never refused (staff stay for late
+    /// visitors). Empty: no hours set.
+    pub hall_opening_hours: String,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -326,6 +334,9 @@ impl Default for Settings {
             hall_priorities: super::default_priorities(),
             hall_no_show_requeue_after: 3,
             hall_no_show_limit: 2,
+            hall_no_show_to_end: false,
+            hall_recall_limit: 2,
+            hall_opening_hours: "08:30-12:00,14:00-17:30".to_owned(),
         }
     }
 }
@@ -382,6 +393,28 @@ pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> 
             "初信初访化解的观察天数应在1至3650日之间",
         ));
     }
+    if input.hall_recall_limit > 10 {
+        return Err(Error::field(
+            "out_of_range",
+            "hall_recall_limit",
+            "复呼次数上限应在0至10次之间",
+        ));
+    }
+    if !(1..=10).contains(&input.hall_no_show_limit) {
+        return Err(Error::field(
+            "out_of_range",
+            "hall_no_show_limit",
+            "过号次数上限应在1至10次之间",
+        ));
+    }
+    if input.hall_no_show_requeue_after > 50 {
+        return Err(Error::field(
+            "out_of_range",
+            "hall_no_show_requeue_after",
+            "过号后顺延人数应在0至50人之间",
+        ));
+    }
+    super::hall::parse_hours(&input.hall_opening_hours)?;
     let font = input.letter_font_path.trim();
     if !font.is_empty() {
         // Refuse a path that is not a font the letters can use, before anyone prints with it.

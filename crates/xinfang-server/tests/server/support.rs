@@ -97,6 +97,58 @@ impl Server {
         Server { child, port }
     }
 
+    /// A handle for requests to a server started elsewhere (another thread's).
+    pub fn probe(port: u16) -> Probe {
+        Probe { port }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status, once it has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// One HTTP request; returns status and parsed JSON body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &[u8],
+    ) -> (u16, Value) {
+        Probe { port: self.port }.request(method, path, token, body)
+    }
+
+    pub fn call(&self, op: &str, token: Option<&str>, input: &Value) -> (u16, Value) {
+        self.request(
+            "POST",
+            &format!("/api/v1/ops/{op}"),
+            token,
+            input.to_string().as_bytes(),
+        )
+    }
+
+    pub fn login(&self, user: &str, password: &str) -> String {
+        let (status, body) = self.call(
+            "auth_login",
+            None,
+            &serde_json::json!({"username": user, "password": password}),
+        );
+        assert_eq!(status, 200, "login: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// Requests to a server by port alone, for other threads.
+pub struct Probe {
+    port: u16,
+}
+
+impl Probe {
     /// One HTTP request; returns status and parsed JSON body.
     pub fn request(
         &self,
@@ -128,25 +180,6 @@ impl Server {
         // Bodies are small; chunked encoding is not used for JSON responses of known length.
         let json = serde_json::from_str(body).unwrap_or(Value::Null);
         (status, json)
-    }
-
-    pub fn call(&self, op: &str, token: Option<&str>, input: &Value) -> (u16, Value) {
-        self.request(
-            "POST",
-            &format!("/api/v1/ops/{op}"),
-            token,
-            input.to_string().as_bytes(),
-        )
-    }
-
-    pub fn login(&self, user: &str, password: &str) -> String {
-        let (status, body) = self.call(
-            "auth_login",
-            None,
-            &serde_json::json!({"username": user, "password": password}),
-        );
-        assert_eq!(status, 200, "login: {body}");
-        body["token"].as_str().expect("token").to_owned()
     }
 }
 
