@@ -164,6 +164,11 @@ def main():
         wd.screenshot(f"{args.out}/04-detail.png")
         passed += 1
         print("ok - the case detail in the window shows the matter and its timeline actor")
+
+        number = board_follows_the_register(wd)
+        wd.screenshot(f"{args.out}/05-board.png")
+        passed += 1
+        print(f"ok - the hall board in the window showed ticket {number} within 2.5 s (the shell's change feed)")
     except AssertionError as err:
         failed += 1
         print(f"not ok - {err}")
@@ -196,6 +201,26 @@ def first_start(wd, out):
     assert cancel, "the change screen can be left without changing anything"
     click_when_ready(wd, _id(cancel))
     wd.wait_text("用户管理")
+
+
+def board_follows_the_register(wd):
+    """The board in the window re-reads when the register changes: a ticket issued through
+    IPC shows on it well before the board's own five-second poll could have fetched it."""
+    wd.js("location.hash = '#/board'")
+    wd.find("[data-testid=board]")
+    time.sleep(1.0)  # let the board's first read and its wait on the feed begin
+    result = wd.s("POST", "/execute/async", {"args": [], "script": """
+        const [done] = arguments;
+        const invoke = window.__TAURI_INTERNALS__.invoke;
+        (async () => {
+          const login = await invoke('op_call', { name: 'auth_login', input: { username: 'wangfang', password: 'demo-pass-2026' }, token: null });
+          return await invoke('op_call', { name: 'ticket_issue', input: { queue: 'general', name: '桌面端' }, token: login.token });
+        })().then(done, (e) => done({ error: (e && e.message) || String(e) }));
+    """})
+    assert "error" not in result, f"ticket_issue over IPC failed: {result}"
+    number = result["number"]
+    wd.wait_text(number, timeout=2.5)
+    return number
 
 
 def check_every_operation_reachable(wd, ops_path):

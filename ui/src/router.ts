@@ -142,8 +142,9 @@ router.beforeEach(async (to) => {
     return to.query.change === '1' && admin ? true : { name: 'login' }
   }
   if (to.meta.public) {
-    // A signed-in user opening the login page (e.g. with Back) goes to the desk instead.
-    if (session.me || (await restoreSession())) return { name: 'home' }
+    // A signed-in user opening the login page (e.g. with Back) goes to the desk instead; the
+    // hall board stays open to anyone, signed in or not (a supervisor may look at it).
+    if (to.name === 'login' && (session.me || (await restoreSession()))) return { name: 'home' }
     return true
   }
   if (!session.me && !(await restoreSession())) {

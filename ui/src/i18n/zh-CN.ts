@@ -582,7 +582,7 @@ export const zh = {
     boardTitle: '候访信息',
     boardOffline: '与接待中心主机的连接中断，正在重试…',
     boardIdle: '请在候访区耐心等候叫号',
-    hours: (h: string) => `接待时间：${h}`,
+    hours: (h: string) => `接待时间：${h.replace(/\s*[,，]\s*/g, '，').replace(/-/g, '—')}`,
     closedNow: '现在不是接待时间',
     outsideHours: '取号时已不在接待时间内，请告知来访人可能需要等候或改日再来',
     queue: '队列',
