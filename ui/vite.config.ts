@@ -1,14 +1,30 @@
 // Build and unit-test configuration of the UI; `npm run build` writes ui/dist for `xinfang serve --ui`.
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
+
+// The board's offline announcement segments live with the other bundled data in assets/voice;
+// the build copies them into dist/voice so every way of serving the UI has them.
+const voiceDir = fileURLToPath(new URL('../assets/voice/', import.meta.url))
+function voiceSegments(): Plugin {
+  return {
+    name: 'xinfang-voice-segments',
+    generateBundle() {
+      for (const file of readdirSync(voiceDir).filter((f) => f.endsWith('.wav'))) {
+        this.emitFile({ type: 'asset', fileName: `voice/${file}`, source: readFileSync(voiceDir + file) })
+      }
+    },
+  }
+}
 
 // During `npm run dev` the API lives in a separately started `xinfang serve`; point at it with
 // XINFANG_API=http://127.0.0.1:PORT so the UI keeps calling same-origin `/api/...` as in production.
 const apiTarget = process.env.XINFANG_API
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), voiceSegments()],
   // Relative asset URLs (with hash routing, see router.ts) let the same dist/ work from
   // `xinfang serve`, from the Tauri bundle and from any static file server.
   base: './',

@@ -32,6 +32,9 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // The hall TV is set up to play sound without a click (the board also offers a button
+        // for a browser that insists on one); the hall flow checks the recorded call is played.
+        '--autoplay-policy=no-user-gesture-required',
       ],
     },
   },

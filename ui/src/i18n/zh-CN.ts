@@ -584,6 +584,7 @@ export const zh = {
     boardIdle: '请在候访区耐心等候叫号',
     hours: (h: string) => `接待时间：${h.replace(/\s*[,，]\s*/g, '，').replace(/-/g, '—')}`,
     closedNow: '现在不是接待时间',
+    enableSound: '点击此处开启叫号声音',
     outsideHours: '取号时已不在接待时间内，请告知来访人可能需要等候或改日再来',
     queue: '队列',
     priority: '优先类别',

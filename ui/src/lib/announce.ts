@@ -1,7 +1,41 @@
 // The hall's one announcement queue: calls are read out one at a time (never overlapping), a
-// call older than a minute when its turn comes is dropped, and each is announced with a chime
-// and, where the system has a Chinese voice, speech; otherwise the chime and the board alone.
+// call older than a minute when its turn comes is dropped, and each is announced with a chime,
+// then spoken: by the system's Chinese voice where there is one, otherwise by the bundled
+// recorded segments (assets/voice, copied to dist/voice), and where even those cannot say a
+// room's name, the ticket part is read and the board shows the room.
 import type { BoardCall } from '../api/types'
+
+/** Words that room names end in and that have a recorded segment. */
+const ROOM_WORDS: Record<string, string> = {
+  接待室: 'jiedaishi',
+  窗口: 'chuangkou',
+  调解室: 'tiaojieshi',
+  谈话室: 'tanhuashi',
+  室: 'shi',
+}
+
+function spellSegments(text: string): string[] | null {
+  const out: string[] = []
+  for (const ch of text.toUpperCase()) {
+    if (ch >= '0' && ch <= '9') out.push(`d${ch}`)
+    else if (ch >= 'A' && ch <= 'Z') out.push(`l${ch}`)
+    else return null
+  }
+  return out
+}
+
+/**
+ * The recorded segments that read “请 A012 号 到 3 号接待室”. `complete` is false when the room's
+ * name has words without a segment: then only “请 A012 号” is read.
+ */
+export function segmentsFor(number: string, roomName: string): { segments: string[]; complete: boolean } {
+  const ticket = spellSegments(number.trim()) ?? []
+  const head = ['qing', ...ticket, 'hao']
+  const m = /^\s*([0-9A-Za-z]+)\s*号?\s*(接待室|窗口|调解室|谈话室|室)\s*$/.exec(roomName)
+  const roomDigits = m ? spellSegments(m[1]) : null
+  if (!m || !roomDigits || ticket.length === 0) return { segments: head, complete: false }
+  return { segments: [...head, 'dao', ...roomDigits, 'hao', ROOM_WORDS[m[2]]], complete: true }
+}
 
 /** Older calls are not read out any more. */
 export const STALE_MS = 60_000
@@ -14,6 +48,28 @@ export function callKey(call: Pick<BoardCall, 'room_name' | 'number' | 'calls'>)
 interface Item {
   text: string
   calledAt: number
+  segments: string[]
+}
+
+/** How a call is made audible; the defaults use the browser, tests pass their own. */
+export interface Voice {
+  chime(): Promise<void>
+  /** Speaks `text` with a Chinese system voice; false when there is none. */
+  speak(text: string): Promise<boolean>
+  /** Plays the recorded segments in order. */
+  play(segments: string[]): Promise<void>
+}
+
+export const browserVoice: Voice = { chime, speak, play: playSegments }
+
+let blockedListener: (() => void) | null = null
+
+/**
+ * Hears when the browser refused to play sound until someone clicks the page (its autoplay
+ * rule); the board then shows a button that, clicked once, lets every later call be heard.
+ */
+export function onSoundBlocked(listener: (() => void) | null): void {
+  blockedListener = listener
 }
 
 export class Announcer {
@@ -23,8 +79,10 @@ export class Announcer {
   /** How often each call is spoken (configurable on the board; default twice). */
   repeat = 2
 
-  enqueue(text: string, calledAt: number): void {
-    this.queue.push({ text, calledAt })
+  constructor(private readonly voice: Voice = browserVoice) {}
+
+  enqueue(text: string, calledAt: number, segments: string[] = []): void {
+    this.queue.push({ text, calledAt, segments })
     void this.next()
   }
 
@@ -45,8 +103,11 @@ export class Announcer {
     if (Date.now() - item.calledAt > STALE_MS) return this.next()
     this.busy = true
     try {
-      await chime()
-      for (let i = 0; i < this.repeat; i++) await speak(item.text)
+      await this.voice.chime()
+      for (let i = 0; i < this.repeat && !this.stopped; i++) {
+        const spoken = await this.voice.speak(item.text)
+        if (!spoken && item.segments.length) await this.voice.play(item.segments)
+      }
     } finally {
       this.busy = false
       void this.next()
@@ -82,16 +143,41 @@ function chime(): Promise<void> {
   })
 }
 
-function speak(text: string): Promise<void> {
+function speak(text: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const synth = window.speechSynthesis
+    const synth = typeof window !== 'undefined' ? window.speechSynthesis : undefined
     const voice = synth?.getVoices().find((v) => v.lang.toLowerCase().startsWith('zh'))
-    if (!synth || !voice) return resolve()
+    if (!synth || !voice) return resolve(false)
     const u = new SpeechSynthesisUtterance(text)
     u.voice = voice
     u.lang = voice.lang
-    u.onend = () => resolve()
-    u.onerror = () => resolve()
+    u.onend = () => resolve(true)
+    u.onerror = () => resolve(true)
     synth.speak(u)
   })
+}
+
+/** Plays one bundled segment; resolves when it ends, fails to load, or is not allowed to play. */
+function playOne(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const audio = new Audio(`voice/${name}.wav`)
+    // A segment is under two seconds; never let a stuck one hold the queue.
+    const timer = setTimeout(finish, 3000)
+    function finish() {
+      clearTimeout(timer)
+      audio.onended = null
+      audio.onerror = null
+      resolve()
+    }
+    audio.onended = finish
+    audio.onerror = finish
+    audio.play().catch((err: unknown) => {
+      if (err instanceof DOMException && err.name === 'NotAllowedError') blockedListener?.()
+      finish()
+    })
+  })
+}
+
+async function playSegments(segments: string[]): Promise<void> {
+  for (const name of segments) await playOne(name)
 }
