@@ -2,6 +2,15 @@
 //!
 //! Architecture invariant: no IO and no SQLite here; values in, values out. The hub and the
 //! centre's sync client both build on these types, so their tests are plain data.
+//!
+//! The exchange, as the hub serves it (`crates/xinfang-hub`):
+//!
+//! - `POST /api/v1/enrol` with [`EnrolRequest`] → [`EnrolResponse`] (the one-time code buys a
+//!   credential, sent as `Authorization: Bearer` on every later request);
+//! - `GET /api/v1/mark` → [`MarkResponse`] (where to resume pushing);
+//! - `POST /api/v1/push` with [`PushRequest`] → [`PushResponse`];
+//! - `GET /api/v1/pull?after=CURSOR&limit=N` → [`PullResponse`];
+//! - any refusal is a [`WireError`] with a 4xx/5xx status.
 
 #![warn(missing_docs)]
 
@@ -45,6 +54,136 @@ pub fn contiguous_mark(acknowledged: i64, mut received: Vec<i64>) -> i64 {
     mark
 }
 
+/// Kind prefixes whose payloads never leave the centre: user accounts, password changes and
+/// sessions carry password hashes and sign-in state that the county has no use for.
+pub const PRIVATE_KIND_PREFIXES: &[&str] = &["user.", "session."];
+
+/// Whether an event of `kind` may travel with its payload. `user.*` (and `session.*`) may not.
+pub fn is_syncable(kind: &str) -> bool {
+    !PRIVATE_KIND_PREFIXES
+        .iter()
+        .any(|prefix| kind.starts_with(prefix))
+}
+
+/// The form in which an event goes on the wire: unchanged if [`is_syncable`], otherwise with its
+/// payload replaced by JSON `null`.
+///
+/// Why not leave such events out altogether: `seq` is gap-free per origin and the hub only
+/// acknowledges a contiguous run, so a missing `user.created` at seq 7 would stop the mark at 6
+/// for ever. The placeholder keeps the sequence whole and carries nothing private (id, time,
+/// actor and kind only). The hub applies the same function to what it receives, so a desk that
+/// forgets still never leaves a password hash at the county. Applying it twice changes nothing.
+pub fn wire_form(mut event: WireEvent) -> WireEvent {
+    if !is_syncable(&event.kind) {
+        event.payload = serde_json::Value::Null;
+    }
+    event
+}
+
+/// Stable codes of the per-event refusals in [`PushResponse::rejected`]. Add, never rename.
+pub mod codes {
+    /// The hub already has an event with this id and different content; the stored one stays.
+    pub const CONFLICTING_EVENT: &str = "conflicting_event";
+    /// The hub already has a different event at this origin and seq.
+    pub const CONFLICTING_SEQ: &str = "conflicting_seq";
+    /// The event is malformed (seq below 1, empty kind).
+    pub const INVALID_EVENT: &str = "invalid_event";
+}
+
+/// A refusal on the wire, the same shape as the desk's API errors: `{code, message, field}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireError {
+    /// Stable machine code; clients decide on this, never on `message`.
+    pub code: String,
+    /// Chinese text for the person at the desk or the hub.
+    pub message: String,
+    /// Input field the error belongs to, when there is one (`events[3].origin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `POST /api/v1/enrol`: a centre redeems the one-time code the county administrator gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The one-time enrolment code printed by `xinfang-hub centre add` (dashes optional).
+    pub code: String,
+    /// The centre register's origin: every event it writes carries it.
+    pub origin: Uuid,
+    /// The centre's code as set in its register; must be the one the county enrolled.
+    pub centre_code: String,
+    /// The centre's name as set in its register (informational).
+    pub centre_name: String,
+}
+
+/// The answer to a successful enrolment. The credential is shown once and never again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The hub's id of this centre.
+    pub centre_id: Uuid,
+    /// The bearer credential for every later request.
+    pub credential: String,
+}
+
+/// `POST /api/v1/push`: events of the authenticated centre's origin, in any order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The batch; the hub applies it in one transaction.
+    pub events: Vec<WireEvent>,
+}
+
+/// One event of a push that the hub refused; everything else in the batch still counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// The refused event's id.
+    pub id: Uuid,
+    /// Its seq.
+    pub seq: i64,
+    /// Stable code, one of [`codes`].
+    pub code: String,
+    /// Chinese explanation for the sync panel.
+    pub message: String,
+}
+
+/// The hub's answer to a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The highest seq such that the hub has every event `1..=acknowledged` of this origin.
+    pub acknowledged: i64,
+    /// Seqs from this batch that the hub keeps above a gap; acknowledged once the gap fills.
+    pub held: Vec<i64>,
+    /// Events of this batch that were refused and not stored.
+    pub rejected: Vec<Rejected>,
+}
+
+/// `GET /api/v1/mark`: where the centre should resume pushing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkResponse {
+    /// The highest contiguous seq the hub has of this centre's origin (0 for none).
+    pub acknowledged: i64,
+}
+
+/// One event routed to the pulling centre, with the hub's arrival cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Routed {
+    /// The hub's arrival sequence of the event; pull again with `after` = the largest seen.
+    pub cursor: i64,
+    /// The event.
+    pub event: WireEvent,
+}
+
+/// `GET /api/v1/pull?after=CURSOR&limit=N`: what is routed to this centre after the cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Routed events in cursor order.
+    pub events: Vec<Routed>,
+    /// The cursor to send as `after` next time (the last event's, or `after` if none).
+    pub next: i64,
+    /// Whether more routed events wait after `next`.
+    pub more: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +205,69 @@ mod tests {
             contiguous_mark(0, vec![2, 2, 1]),
             2,
             "duplicates count once"
+        );
+    }
+
+    fn event(kind: &str, payload: serde_json::Value) -> WireEvent {
+        WireEvent {
+            id: Uuid::from_u128(7),
+            origin: Uuid::from_u128(1),
+            seq: 7,
+            actor: "system".into(),
+            at: "2026-11-28T07:30:00.000Z".into(),
+            kind: kind.into(),
+            schema_version: 1,
+            payload,
+        }
+    }
+
+    #[test]
+    fn user_events_are_not_syncable_and_travel_without_their_payload() {
+        for kind in [
+            "user.created",
+            "user.password_changed",
+            "user.active_changed",
+            "session.opened",
+        ] {
+            assert!(!is_syncable(kind), "{kind}");
+            let hash = serde_json::json!({"password_hash": "$argon2id$v=19$secret"});
+            let wire = wire_form(event(kind, hash));
+            assert_eq!(wire.payload, serde_json::Value::Null, "{kind}");
+            assert_eq!(wire.seq, 7, "the seq stays so the mark can pass it");
+            assert_eq!(wire_form(wire.clone()), wire, "idempotent");
+        }
+        for kind in ["matter.registered", "county.assignment", "users", "userx.y"] {
+            assert!(is_syncable(kind), "{kind}");
+            let payload = serde_json::json!({"matter_id": "m"});
+            assert_eq!(
+                wire_form(event(kind, payload.clone())).payload,
+                payload,
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn wire_types_round_trip_as_the_hub_sends_them() {
+        let pull = PullResponse {
+            events: vec![Routed {
+                cursor: 3,
+                event: event("county.assignment", serde_json::json!({"unit": "县住建局"})),
+            }],
+            next: 3,
+            more: false,
+        };
+        let text = serde_json::to_string(&pull).expect("serialise");
+        assert_eq!(
+            serde_json::from_str::<PullResponse>(&text).expect("parse"),
+            pull
+        );
+        let error: WireError =
+            serde_json::from_str(r#"{"code":"revoked","message":"已撤销"}"#).expect("parse");
+        assert_eq!(error.field, None);
+        assert!(
+            serde_json::from_str::<PushRequest>(r#"{"events":[],"extra":1}"#).is_err(),
+            "unknown fields are refused, not ignored"
         );
     }
 }

@@ -1,0 +1,333 @@
+//! The `xinfang-hub` command line: serve the hub, and the county administrator's commands —
+//! add, list and revoke centres, publish a county event to a centre or to all, read the log.
+//!
+//! The admin commands open the same store file as a running `serve` (WAL lets them), so a
+//! revocation takes effect on the very next request.
+
+use std::{
+    io::Read,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::{
+    Error,
+    clock::display,
+    hub::{Faults, Hub, Target},
+};
+
+/// 县级信访同步枢纽 — the county hub that centres sync with.
+#[derive(Debug, Parser)]
+#[command(
+    name = "xinfang-hub",
+    version,
+    about = "县级信访同步枢纽：接收各接待中心的事件并向其交办"
+)]
+pub struct Cli {
+    /// Data directory holding hub.db (default: $XINFANG_HUB_DATA or the platform data dir).
+    #[arg(long, global = true, env = "XINFANG_HUB_DATA")]
+    pub data: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sync API and the status page over HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Show the status page at `/` to any peer, not only to this host.
+        #[arg(long)]
+        status_page_open: bool,
+        /// Fault injection for tests: hold every push transaction open this long before commit.
+        #[arg(long, hide = true)]
+        fault_before_commit_ms: Option<u64>,
+        /// Fault injection for tests: wait this long after a push commits, before answering.
+        #[arg(long, hide = true)]
+        fault_after_commit_ms: Option<u64>,
+    },
+    /// Centres: `add`, `list`, `revoke`.
+    Centre {
+        /// The centre command.
+        #[command(subcommand)]
+        action: CentreCommand,
+    },
+    /// Store a county event (交办, 转送, 督办, 催办, reference data) routed to one centre or all.
+    Publish {
+        /// Centre id (from `centre list`), or `all`.
+        #[arg(long)]
+        to: String,
+        /// Event kind, e.g. `county.assignment` for a 交办.
+        #[arg(long)]
+        kind: String,
+        /// JSON file with the payload (an object); `-` reads stdin.
+        #[arg(long)]
+        payload: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The request log, newest first.
+    Log {
+        /// Only this centre's requests.
+        #[arg(long)]
+        centre: Option<Uuid>,
+        /// How many lines.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `centre` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CentreCommand {
+    /// Add a centre; prints its id and a one-time enrolment code valid for 72 hours.
+    Add {
+        /// Centre code, as the centre's register has it (XF3301).
+        #[arg(long)]
+        code: String,
+        /// Centre name.
+        #[arg(long)]
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List centres with state, last contact, acknowledged mark, held events and last error.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a centre: its credential is refused from the next request on.
+    Revoke {
+        /// Centre id.
+        id: Uuid,
+    },
+}
+
+/// The default data directory: `$XDG_DATA_HOME/xinfang-hub`, `~/.local/share/xinfang-hub`,
+/// `%APPDATA%\xinfang-hub` (`$XINFANG_HUB_DATA` is read by clap before this).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(dir).join("xinfang-hub");
+    }
+    if let Some(dir) = std::env::var_os("APPDATA") {
+        return PathBuf::from(dir).join("xinfang-hub");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home).join(".local/share/xinfang-hub");
+    }
+    PathBuf::from("xinfang-hub-data")
+}
+
+/// Runs the CLI; the exit code is non-zero on any failure.
+pub fn run(cli: Cli) -> ExitCode {
+    let data_dir = cli.data.clone().unwrap_or_else(default_data_dir);
+    match execute(cli.command, &data_dir) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A hub error prints as the same JSON the HTTP API returns.
+            if let Some(hub) = err.downcast_ref::<Error>() {
+                eprintln!(
+                    "{}",
+                    serde_json::to_string(&hub.to_wire()).unwrap_or_default()
+                );
+            } else {
+                eprintln!("错误：{err:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
+    match command {
+        Command::Serve {
+            listen,
+            status_page_open,
+            fault_before_commit_ms,
+            fault_after_commit_ms,
+        } => {
+            let ms = |v: Option<u64>| v.map(std::time::Duration::from_millis);
+            let faults = Faults {
+                before_commit: ms(fault_before_commit_ms),
+                after_commit: ms(fault_after_commit_ms),
+            };
+            serve(data_dir, &listen, status_page_open, faults)
+        }
+        Command::Centre { action } => centre(data_dir, action),
+        Command::Publish {
+            to,
+            kind,
+            payload,
+            json,
+        } => {
+            let target = if to == "all" {
+                Target::All
+            } else {
+                Target::Centre(Uuid::parse_str(&to).map_err(|_| Error::BadInput {
+                    field: "to".into(),
+                    message: format!("--to 须为中心编号（见 centre list）或 all，而不是 {to}"),
+                })?)
+            };
+            let text = if payload == Path::new("-") {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                text
+            } else {
+                std::fs::read_to_string(&payload)
+                    .with_context(|| format!("无法读取 {}", payload.display()))?
+            };
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::MalformedJson(e.to_string()))?;
+            let mut hub = Hub::open_sqlite(data_dir)?;
+            let published = hub.publish(target, &kind, value)?;
+            if json {
+                return print_json(&published);
+            }
+            let to = published
+                .to
+                .map_or_else(|| "全部接待中心".to_owned(), |c| c.to_string());
+            println!("cursor: {}", published.cursor);
+            println!("event_id: {}", published.event.id);
+            println!(
+                "已发布 {}（县级序号 {}）至 {to}",
+                published.event.kind, published.event.seq
+            );
+            Ok(())
+        }
+        Command::Log {
+            centre,
+            limit,
+            json,
+        } => {
+            let mut hub = Hub::open_sqlite(data_dir)?;
+            let entries = hub.log_entries(centre, limit)?;
+            if json {
+                return print_json(&entries);
+            }
+            for e in entries {
+                println!(
+                    "{}  {:<22} {}  {}  {}  {}{}",
+                    display(&e.at),
+                    e.endpoint,
+                    e.status,
+                    e.outcome.name_zh(),
+                    e.centre_id
+                        .map_or_else(|| "-".to_owned(), |c| c.to_string()),
+                    e.code.map(|c| format!("{c} ")).unwrap_or_default(),
+                    e.message.unwrap_or_default(),
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn centre(data_dir: &Path, action: CentreCommand) -> anyhow::Result<()> {
+    let mut hub = Hub::open_sqlite(data_dir)?;
+    match action {
+        CentreCommand::Add { code, name, json } => {
+            let added = hub.add_centre(&code, &name)?;
+            if json {
+                return print_json(&added);
+            }
+            // Machine-readable lines first (scripts and tests read them), then the explanation.
+            println!("centre_id: {}", added.centre.id);
+            println!("enrolment_code: {}", added.enrolment_code);
+            println!("expires_at: {}", added.centre.enrol_expires_at);
+            println!(
+                "已添加接待中心 {}（{}）。注册码只能使用一次，{} 前有效（北京时间）；请通过可靠途径交给该中心，本程序不再显示。",
+                added.centre.code,
+                added.centre.name,
+                display(&added.centre.enrol_expires_at)
+            );
+            Ok(())
+        }
+        CentreCommand::List { json } => {
+            let centres = hub.centres()?;
+            if json {
+                return print_json(&centres);
+            }
+            if centres.is_empty() {
+                println!("尚未添加接待中心");
+            }
+            for s in centres {
+                println!(
+                    "{}  {:<8} {:<8} 最后联系 {:<16} 已确认 {:<6} 暂存 {:<4} {}{}",
+                    s.centre.id,
+                    s.centre.code,
+                    s.state.name_zh(),
+                    s.centre
+                        .last_contact
+                        .as_deref()
+                        .map_or_else(|| "—".to_owned(), display),
+                    s.acknowledged,
+                    s.held,
+                    s.centre.name,
+                    s.last_error
+                        .and_then(|e| e.code)
+                        .map(|c| format!("  最近错误 {c}"))
+                        .unwrap_or_default(),
+                );
+            }
+            Ok(())
+        }
+        CentreCommand::Revoke { id } => {
+            let centre = hub.revoke(id)?;
+            println!(
+                "已撤销接待中心 {}（{}），撤销时间 {}；其接入凭证自下一次请求起被拒绝",
+                centre.code,
+                centre.name,
+                centre
+                    .revoked_at
+                    .as_deref()
+                    .map_or_else(String::new, display)
+            );
+            Ok(())
+        }
+    }
+}
+
+fn serve(
+    data_dir: &Path,
+    listen: &str,
+    status_page_open: bool,
+    faults: Faults,
+) -> anyhow::Result<()> {
+    let mut hub = Hub::open_sqlite(data_dir)?;
+    hub.set_faults(faults);
+    let store = hub.describe();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        // Tests and scripts read this line to learn the port when started with :0.
+        println!("listening on http://{addr}");
+        println!("数据：{store}");
+        crate::http::serve(listener, crate::http::AppState::new(hub, status_page_open)).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}

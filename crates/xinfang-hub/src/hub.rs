@@ -1,0 +1,946 @@
+//! The rules of the county hub, once, over any [`Store`]: adding, enrolling and revoking
+//! centres, authenticating a credential, push (idempotent, held above a gap, acknowledged up to
+//! the contiguous mark), pull of what is routed to a centre, publishing county events, and the
+//! request log. The HTTP adapter and the CLI only parse and call these.
+
+use std::time::Duration;
+
+use chrono::DateTime;
+use uuid::Uuid;
+use xinfang_sync::{
+    EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse, Rejected,
+    WireEvent, codes, contiguous_mark, is_syncable, wire_form,
+};
+
+use crate::{
+    Error, Result,
+    clock::{Clock, fmt_utc, parse_utc},
+    secret,
+    store::{Arrival, Centre, LogEntry, NewCentre, Outcome, Store},
+};
+
+/// How long an enrolment code may be redeemed after `centre add`.
+pub const ENROL_CODE_VALID_HOURS: i64 = 72;
+/// The most events one push may carry; larger batches are refused whole (`batch_too_large`).
+pub const MAX_BATCH: usize = 10_000;
+/// Events per pull when the centre does not say.
+pub const DEFAULT_PULL_LIMIT: usize = 500;
+/// The most events one pull returns.
+pub const MAX_PULL_LIMIT: usize = 5_000;
+/// The `actor` of events the county publishes from the admin CLI.
+pub const COUNTY_ACTOR: &str = "county";
+
+/// The hub: a store and a clock.
+pub struct Hub {
+    store: Box<dyn Store>,
+    clock: Box<dyn Clock>,
+    faults: Faults,
+}
+
+/// Pauses inside a push, for tests that kill the hub at a chosen moment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// Wait this long inside the push transaction, before it commits.
+    pub before_commit: Option<Duration>,
+    /// Wait this long after the commit, before the answer goes back.
+    pub after_commit: Option<Duration>,
+}
+
+/// A centre just added, with the one-time code that is shown once and never stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AddedCentre {
+    /// The new centre.
+    pub centre: Centre,
+    /// The enrolment code to hand to the centre.
+    pub enrolment_code: String,
+}
+
+/// Where a published event goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// One centre.
+    Centre(Uuid),
+    /// Every centre, including those enrolled later (reference data).
+    All,
+}
+
+/// What `publish` stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Published {
+    /// The hub cursor of the event.
+    pub cursor: i64,
+    /// The event.
+    pub event: WireEvent,
+    /// The centre it is routed to; `None` for all.
+    pub to: Option<Uuid>,
+}
+
+/// Where a centre stands, for `centre list` and the status page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CentreState {
+    /// Added, code not yet redeemed.
+    Pending,
+    /// Code not redeemed in time.
+    CodeExpired,
+    /// Enrolled and in service.
+    Enrolled,
+    /// Revoked.
+    Revoked,
+}
+
+impl CentreState {
+    /// Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            CentreState::Pending => "待注册",
+            CentreState::CodeExpired => "注册码已过期",
+            CentreState::Enrolled => "已注册",
+            CentreState::Revoked => "已撤销",
+        }
+    }
+}
+
+/// One centre with its sync figures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CentreStatus {
+    /// The centre.
+    pub centre: Centre,
+    /// Its state.
+    pub state: CentreState,
+    /// The acknowledged mark of its origin.
+    pub acknowledged: i64,
+    /// How many of its events wait above a gap.
+    pub held: usize,
+    /// Its latest request that carried an error code.
+    pub last_error: Option<LogEntry>,
+}
+
+/// A request log line to record (the hub adds the time).
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// `POST /api/v1/push`.
+    pub endpoint: &'a str,
+    /// The centre, when known.
+    pub centre_id: Option<Uuid>,
+    /// Peer address.
+    pub remote: Option<String>,
+}
+
+fn bad(field: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::BadInput {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl Hub {
+    /// A hub over `store` with `clock`.
+    pub fn new(store: Box<dyn Store>, clock: Box<dyn Clock>) -> Hub {
+        Hub {
+            store,
+            clock,
+            faults: Faults::default(),
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite store in data directory `dir` with the wall clock.
+    pub fn open_sqlite(dir: &std::path::Path) -> Result<Hub> {
+        let mut clock = crate::clock::SystemClock;
+        let store = crate::store::sqlite::SqliteStore::open_dir(dir, || {
+            (clock.next_id(), fmt_utc(clock.now()))
+        })?;
+        Ok(Hub::new(Box::new(store), Box::new(clock)))
+    }
+
+    /// Fault injection for tests: pause inside every push (before and/or after its commit), so
+    /// a test can kill the process with a batch half-way, or stored but not yet acknowledged.
+    pub fn set_faults(&mut self, faults: Faults) {
+        self.faults = faults;
+    }
+
+    /// Where the data lives.
+    pub fn describe(&self) -> String {
+        self.store.describe()
+    }
+
+    /// Flushes the store on shutdown.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        self.store.checkpoint()
+    }
+
+    fn now(&self) -> String {
+        fmt_utc(self.clock.now())
+    }
+
+    /// The hub's own origin.
+    pub fn origin(&mut self) -> Result<Uuid> {
+        self.store.begin()?.hub_origin()
+    }
+
+    /// Adds a centre and returns its one-time enrolment code (valid 72 hours).
+    pub fn add_centre(&mut self, code: &str, name: &str) -> Result<AddedCentre> {
+        let code = code.trim();
+        if code.is_empty() || code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(bad("code", "中心代码须为 1～20 位字母或数字（如 XF3301）"));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(bad("name", "请填写中心名称（不超过 100 字）"));
+        }
+        let enrolment_code = secret::new_enrolment_code()?;
+        let now = self.clock.now();
+        let new = NewCentre {
+            id: self.clock.next_id(),
+            code: code.to_owned(),
+            name: name.to_owned(),
+            created_at: fmt_utc(now),
+            enrol_code_hash: secret::hash_code(&enrolment_code),
+            enrol_expires_at: fmt_utc(now + chrono::Duration::hours(ENROL_CODE_VALID_HOURS)),
+        };
+        let mut tx = self.store.begin()?;
+        if tx.live_centre_with_code(code)?.is_some() {
+            return Err(Error::CentreCodeTaken(code.to_owned()));
+        }
+        tx.insert_centre(&new)?;
+        let centre = tx
+            .centre(new.id)?
+            .ok_or_else(|| Error::Internal("centre vanished after insert".into()))?;
+        tx.commit()?;
+        Ok(AddedCentre {
+            centre,
+            enrolment_code,
+        })
+    }
+
+    /// Every centre with its figures, oldest first.
+    pub fn centres(&mut self) -> Result<Vec<CentreStatus>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin()?;
+        let mut out = Vec::new();
+        for centre in tx.centres()? {
+            let state = if centre.revoked_at.is_some() {
+                CentreState::Revoked
+            } else if centre.enrolled_at.is_some() {
+                CentreState::Enrolled
+            } else if code_expired(&centre, now) {
+                CentreState::CodeExpired
+            } else {
+                CentreState::Pending
+            };
+            let (acknowledged, held) = match centre.origin {
+                Some(origin) => (tx.mark(origin)?, tx.held_seqs(origin)?.len()),
+                None => (0, 0),
+            };
+            let last_error = tx.last_error(centre.id)?;
+            out.push(CentreStatus {
+                centre,
+                state,
+                acknowledged,
+                held,
+                last_error,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A centre by id.
+    pub fn centre(&mut self, id: Uuid) -> Result<Centre> {
+        self.store.begin()?.centre(id)?.ok_or(Error::NotFound {
+            what: "接待中心",
+            id: id.to_string(),
+        })
+    }
+
+    /// The centre a credential was issued to, revoked or not (for the log).
+    pub fn centre_for_credential(&mut self, credential: &str) -> Result<Option<Centre>> {
+        self.store
+            .begin()?
+            .centre_by_credential(&secret::hash(credential.trim()))
+    }
+
+    /// The centre an enrolment code was issued to, used or not (for the log).
+    pub fn centre_for_enrol_code(&mut self, code: &str) -> Result<Option<Centre>> {
+        self.store
+            .begin()?
+            .centre_by_enrol_code(&secret::hash_code(code))
+    }
+
+    /// Revokes a centre: its credential (and an unused code) stop working at once. Revoking
+    /// twice changes nothing and keeps the first time.
+    pub fn revoke(&mut self, id: Uuid) -> Result<Centre> {
+        let now = self.now();
+        let mut tx = self.store.begin()?;
+        if tx.centre(id)?.is_none() {
+            return Err(Error::NotFound {
+                what: "接待中心",
+                id: id.to_string(),
+            });
+        }
+        tx.set_revoked(id, &now)?;
+        let centre = tx
+            .centre(id)?
+            .ok_or_else(|| Error::Internal("centre vanished".into()))?;
+        tx.commit()?;
+        Ok(centre)
+    }
+
+    /// Redeems a one-time enrolment code. A wrong, used, expired or revoked code is refused
+    /// and changes nothing.
+    pub fn enrol(&mut self, request: &EnrolRequest) -> Result<(Centre, EnrolResponse)> {
+        if request.origin.is_nil() {
+            return Err(bad("origin", "登记簿标识不能为空"));
+        }
+        let now = self.clock.now();
+        let at = fmt_utc(now);
+        let credential = secret::new_credential()?;
+        let mut tx = self.store.begin()?;
+        let centre = tx
+            .centre_by_enrol_code(&secret::hash_code(&request.code))?
+            .ok_or(Error::EnrolCodeUnknown)?;
+        if let Some(used) = &centre.enrolled_at {
+            return Err(Error::EnrolCodeUsed { at: used.clone() });
+        }
+        if let Some(revoked) = &centre.revoked_at {
+            return Err(Error::Revoked {
+                code: centre.code.clone(),
+                at: revoked.clone(),
+            });
+        }
+        if code_expired(&centre, now) {
+            return Err(Error::EnrolCodeExpired {
+                at: centre.enrol_expires_at,
+            });
+        }
+        if request.centre_code.trim() != centre.code {
+            return Err(Error::CentreMismatch {
+                found: request.centre_code.trim().to_owned(),
+                expected: centre.code,
+            });
+        }
+        if request.origin == tx.hub_origin()?
+            || tx.live_centre_with_origin(request.origin)?.is_some()
+        {
+            return Err(Error::OriginTaken(request.origin));
+        }
+        tx.set_enrolled(centre.id, request.origin, &secret::hash(&credential), &at)?;
+        let centre = tx
+            .centre(centre.id)?
+            .ok_or_else(|| Error::Internal("centre vanished".into()))?;
+        tx.commit()?;
+        let response = EnrolResponse {
+            centre_id: centre.id,
+            credential,
+        };
+        Ok((centre, response))
+    }
+
+    /// The enrolled, unrevoked centre a bearer credential belongs to.
+    pub fn authenticate(&mut self, credential: Option<&str>) -> Result<Centre> {
+        let credential = credential
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or(Error::Unauthenticated)?;
+        let centre = self
+            .store
+            .begin()?
+            .centre_by_credential(&secret::hash(credential))?
+            .ok_or(Error::Unauthenticated)?;
+        if let Some(at) = &centre.revoked_at {
+            return Err(Error::Revoked {
+                code: centre.code.clone(),
+                at: at.clone(),
+            });
+        }
+        if centre.origin.is_none() {
+            return Err(Error::Unauthenticated);
+        }
+        Ok(centre)
+    }
+
+    /// The acknowledged mark of the centre's origin.
+    pub fn mark(&mut self, centre: &Centre) -> Result<MarkResponse> {
+        let origin = enrolled_origin(centre)?;
+        Ok(MarkResponse {
+            acknowledged: self.store.begin()?.mark(origin)?,
+        })
+    }
+
+    /// Takes a batch from `centre` in one transaction.
+    ///
+    /// Every event must carry the centre's origin, or the whole batch is refused
+    /// (`wrong_origin`) and nothing is stored. Then, in seq order: an id the hub has with the
+    /// same content is a no-op; with other content it is rejected (`conflicting_event`) and the
+    /// stored one stays; a seq taken by another id is rejected (`conflicting_seq`); anything
+    /// else is held, and everything held up to the new contiguous mark moves into the log.
+    pub fn push(&mut self, centre: &Centre, request: PushRequest) -> Result<PushResponse> {
+        let origin = enrolled_origin(centre)?;
+        if request.events.len() > MAX_BATCH {
+            return Err(Error::BatchTooLarge {
+                count: request.events.len(),
+                max: MAX_BATCH,
+            });
+        }
+        if let Some((idx, event)) = request
+            .events
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.origin != origin)
+        {
+            return Err(Error::WrongOrigin {
+                field: format!("events[{idx}].origin"),
+                found: event.origin,
+                expected: origin,
+            });
+        }
+        // What the hub keeps is the wire form, whatever the desk sent: no password hash lands
+        // here even from a desk that forgot to withhold it.
+        let mut events: Vec<WireEvent> = request.events.into_iter().map(wire_form).collect();
+        events.sort_by_key(|e| e.seq);
+        let now = self.now();
+        let faults = self.faults;
+        let mut tx = self.store.begin()?;
+        let before = tx.mark(origin)?;
+        let mut rejected = Vec::new();
+        let mut kept_seqs = Vec::new();
+        for event in &events {
+            if event.seq < 1 || event.kind.trim().is_empty() {
+                rejected.push(reject(
+                    event,
+                    codes::INVALID_EVENT,
+                    format!(
+                        "事件 {} 不完整（序号须从 1 起，类型不能为空），未保存",
+                        event.id
+                    ),
+                ));
+                continue;
+            }
+            if let Some(found) = tx.find_event(event.id)? {
+                if found.event == *event {
+                    if found.held {
+                        kept_seqs.push(event.seq);
+                    }
+                } else {
+                    rejected.push(reject(
+                        event,
+                        codes::CONFLICTING_EVENT,
+                        format!(
+                            "事件 {}（序号 {}）与县级已收到的同一事件内容不同，未保存；县级保留先收到的版本，请联系系统管理员核查",
+                            event.id, event.seq
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if let Some(other) = tx.id_at(origin, event.seq)? {
+                rejected.push(reject(
+                    event,
+                    codes::CONFLICTING_SEQ,
+                    format!(
+                        "序号 {} 在县级已有另一事件（{other}），本事件 {} 未保存，请联系系统管理员核查",
+                        event.seq, event.id
+                    ),
+                ));
+                continue;
+            }
+            tx.hold(&Arrival {
+                event,
+                pushed_by: Some(centre.id),
+                received_at: &now,
+            })?;
+            kept_seqs.push(event.seq);
+        }
+        // Everything new waits in `held` first; whatever is now contiguous moves on into the
+        // log in seq order. One path for in-order and out-of-order arrivals alike.
+        let acknowledged = contiguous_mark(before, tx.held_seqs(origin)?);
+        if acknowledged > before {
+            for held in tx.take_held(origin, acknowledged)? {
+                tx.append(&Arrival {
+                    event: &held.event,
+                    pushed_by: held.pushed_by,
+                    received_at: &held.received_at,
+                })?;
+            }
+            tx.set_mark(origin, acknowledged)?;
+        }
+        kept_seqs.retain(|seq| *seq > acknowledged);
+        kept_seqs.dedup();
+        if let Some(delay) = faults.before_commit {
+            std::thread::sleep(delay);
+        }
+        tx.commit()?;
+        if let Some(delay) = faults.after_commit {
+            std::thread::sleep(delay);
+        }
+        Ok(PushResponse {
+            acknowledged,
+            held: kept_seqs,
+            rejected,
+        })
+    }
+
+    /// Events routed to `centre` (or to all centres) after `after`, in cursor order.
+    pub fn pull(
+        &mut self,
+        centre: &Centre,
+        after: i64,
+        limit: Option<usize>,
+    ) -> Result<PullResponse> {
+        enrolled_origin(centre)?;
+        if after < 0 {
+            return Err(bad("after", "游标不能为负数"));
+        }
+        let limit = limit.unwrap_or(DEFAULT_PULL_LIMIT);
+        if limit == 0 || limit > MAX_PULL_LIMIT {
+            return Err(bad(
+                "limit",
+                format!("每次拉取条数须在 1～{MAX_PULL_LIMIT} 之间"),
+            ));
+        }
+        let mut events = self.store.begin()?.routed(centre.id, after, limit + 1)?;
+        let more = events.len() > limit;
+        events.truncate(limit);
+        let next = events.last().map_or(after, |r| r.cursor);
+        Ok(PullResponse { events, next, more })
+    }
+
+    /// Stores a county event with the hub's own origin and the next hub seq, routed to one
+    /// centre or to all, so they can pull it.
+    pub fn publish(
+        &mut self,
+        to: Target,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<Published> {
+        let kind = kind.trim();
+        if kind.is_empty() {
+            return Err(bad("kind", "请填写事件类型（如 county.assignment）"));
+        }
+        if !is_syncable(kind) {
+            return Err(Error::NotSyncable(kind.to_owned()));
+        }
+        if !payload.is_object() {
+            return Err(bad("payload", "事件内容须为 JSON 对象"));
+        }
+        let now = self.now();
+        let id = self.clock.next_id();
+        let mut tx = self.store.begin()?;
+        let to = match to {
+            Target::All => None,
+            Target::Centre(centre_id) => {
+                let centre = tx.centre(centre_id)?.ok_or(Error::NotFound {
+                    what: "接待中心",
+                    id: centre_id.to_string(),
+                })?;
+                if let Some(at) = centre.revoked_at {
+                    return Err(Error::Revoked {
+                        code: centre.code,
+                        at,
+                    });
+                }
+                Some(centre_id)
+            }
+        };
+        let origin = tx.hub_origin()?;
+        let seq = tx.mark(origin)? + 1;
+        let event = WireEvent {
+            id,
+            origin,
+            seq,
+            actor: COUNTY_ACTOR.into(),
+            at: now.clone(),
+            kind: kind.to_owned(),
+            schema_version: 1,
+            payload,
+        };
+        let cursor = tx.append(&Arrival {
+            event: &event,
+            pushed_by: None,
+            received_at: &now,
+        })?;
+        tx.set_mark(origin, seq)?;
+        tx.route(cursor, to, &now)?;
+        tx.commit()?;
+        Ok(Published { cursor, event, to })
+    }
+
+    /// Records one request in the log (and as the centre's last contact).
+    pub fn log(
+        &mut self,
+        request: &Request<'_>,
+        status: u16,
+        outcome: Outcome,
+        code: Option<&str>,
+        message: Option<String>,
+    ) -> Result<()> {
+        let entry = LogEntry {
+            id: 0,
+            at: self.now(),
+            centre_id: request.centre_id,
+            endpoint: request.endpoint.to_owned(),
+            status,
+            outcome,
+            code: code.map(str::to_owned),
+            message,
+            remote: request.remote.clone(),
+        };
+        let mut tx = self.store.begin()?;
+        tx.append_log(&entry)?;
+        tx.commit()
+    }
+
+    /// The newest log lines, of one centre if given.
+    pub fn log_entries(&mut self, centre: Option<Uuid>, limit: usize) -> Result<Vec<LogEntry>> {
+        self.store.begin()?.log_entries(centre, limit)
+    }
+}
+
+fn code_expired(centre: &Centre, now: DateTime<chrono::Utc>) -> bool {
+    // An unreadable expiry counts as expired: refusing is the safe side.
+    parse_utc(&centre.enrol_expires_at).is_none_or(|expires| now >= expires)
+}
+
+fn enrolled_origin(centre: &Centre) -> Result<Uuid> {
+    centre.origin.ok_or(Error::Unauthenticated)
+}
+
+fn reject(event: &WireEvent, code: &str, message: String) -> Rejected {
+    Rejected {
+        id: event.id,
+        seq: event.seq,
+        code: code.to_owned(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{clock::FixedClock, store::sqlite::SqliteStore};
+
+    struct Fixture {
+        hub: Hub,
+        clock: FixedClock,
+        _dir: tempfile::TempDir,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().expect("dir");
+        let clock = FixedClock::new(parse_utc("2026-11-28T07:30:00.000Z").expect("instant"));
+        let store = SqliteStore::open_dir(dir.path(), || {
+            (Uuid::from_u128(0xC0), "2026-11-28T07:30:00.000Z".into())
+        })
+        .expect("store");
+        Fixture {
+            hub: Hub::new(Box::new(store), Box::new(clock.clone())),
+            clock,
+            _dir: dir,
+        }
+    }
+
+    fn enrolled(hub: &mut Hub, code: &str, origin: u128) -> Centre {
+        let added = hub
+            .add_centre(code, "某某县信访局来访接待中心")
+            .expect("add");
+        let (centre, response) = hub
+            .enrol(&EnrolRequest {
+                code: added.enrolment_code,
+                origin: Uuid::from_u128(origin),
+                centre_code: code.into(),
+                centre_name: "某某县信访局来访接待中心".into(),
+            })
+            .expect("enrol");
+        assert_eq!(
+            hub.authenticate(Some(&response.credential)).expect("auth"),
+            centre
+        );
+        centre
+    }
+
+    fn event(origin: u128, seq: i64) -> WireEvent {
+        WireEvent {
+            id: Uuid::from_u128(origin << 32 | seq as u128),
+            origin: Uuid::from_u128(origin),
+            seq,
+            actor: "u1".into(),
+            at: "2026-11-28T07:30:00.000Z".into(),
+            kind: "matter.registered".into(),
+            schema_version: 1,
+            payload: serde_json::json!({"seq": seq}),
+        }
+    }
+
+    fn push(hub: &mut Hub, centre: &Centre, seqs: &[i64]) -> PushResponse {
+        let origin = centre.origin.expect("origin").as_u128();
+        hub.push(
+            centre,
+            PushRequest {
+                events: seqs.iter().map(|s| event(origin, *s)).collect(),
+            },
+        )
+        .expect("push")
+    }
+
+    #[test]
+    fn an_enrolment_code_expires_after_72_hours_and_works_once() {
+        let mut f = fixture();
+        let added = f.hub.add_centre("XF3301", "甲中心").expect("add");
+        let request = EnrolRequest {
+            code: added.enrolment_code.to_lowercase(),
+            origin: Uuid::from_u128(1),
+            centre_code: "XF3301".into(),
+            centre_name: "甲中心".into(),
+        };
+        f.clock.advance(chrono::Duration::hours(72));
+        let err = f.hub.enrol(&request).expect_err("expired");
+        assert_eq!(err.code(), "enrolment_code_expired");
+        assert_eq!(
+            f.hub.centres().expect("list")[0].state,
+            CentreState::CodeExpired
+        );
+
+        let added = f.hub.add_centre("XF3302", "乙中心").expect("add");
+        let mut request = EnrolRequest {
+            code: added.enrolment_code,
+            origin: Uuid::from_u128(2),
+            centre_code: "XF3399".into(),
+            centre_name: "乙中心".into(),
+        };
+        assert_eq!(
+            f.hub.enrol(&request).expect_err("code").code(),
+            "centre_code_mismatch"
+        );
+        request.centre_code = "XF3302".into();
+        f.clock.advance(chrono::Duration::hours(71));
+        f.hub.enrol(&request).expect("just in time");
+        let err = f.hub.enrol(&request).expect_err("replay");
+        assert_eq!(err.code(), "enrolment_code_used");
+        let bogus = EnrolRequest {
+            code: "0000-0000-0000-0000-0000".into(),
+            ..request
+        };
+        assert_eq!(
+            f.hub.enrol(&bogus).expect_err("unknown").code(),
+            "enrolment_code_unknown"
+        );
+    }
+
+    #[test]
+    fn an_origin_belongs_to_one_live_centre_and_a_revoked_one_gives_it_up() {
+        let mut f = fixture();
+        let first = enrolled(&mut f.hub, "XF3301", 1);
+        let added = f.hub.add_centre("XF3302", "乙中心").expect("add");
+        let mut request = EnrolRequest {
+            code: added.enrolment_code,
+            origin: Uuid::from_u128(1),
+            centre_code: "XF3302".into(),
+            centre_name: "乙中心".into(),
+        };
+        assert_eq!(
+            f.hub.enrol(&request).expect_err("taken").code(),
+            "origin_taken"
+        );
+        request.origin = Uuid::from_u128(0xC0);
+        assert_eq!(
+            f.hub.enrol(&request).expect_err("hub's own").code(),
+            "origin_taken"
+        );
+        assert_eq!(
+            f.hub.add_centre("XF3301", "重复").expect_err("code").code(),
+            "centre_code_taken"
+        );
+        f.hub.revoke(first.id).expect("revoke");
+        // The same desk, after a lost credential: a new centre entry takes the origin over.
+        let again = enrolled(&mut f.hub, "XF3301", 1);
+        assert_ne!(again.id, first.id);
+    }
+
+    #[test]
+    fn push_holds_above_a_gap_and_acknowledges_when_it_fills() {
+        let mut f = fixture();
+        let centre = enrolled(&mut f.hub, "XF3301", 1);
+        let r = push(&mut f.hub, &centre, &[2, 1, 5, 4, 4]);
+        assert_eq!(r.acknowledged, 2);
+        assert_eq!(r.held, [4, 5]);
+        assert!(r.rejected.is_empty());
+        let r = push(&mut f.hub, &centre, &[5, 1]);
+        assert_eq!((r.acknowledged, r.held.as_slice()), (2, &[5][..]), "dups");
+        let r = push(&mut f.hub, &centre, &[3]);
+        assert_eq!(r.acknowledged, 5);
+        assert!(r.held.is_empty());
+        assert_eq!(f.hub.mark(&centre).expect("mark").acknowledged, 5);
+        let status = &f.hub.centres().expect("list")[0];
+        assert_eq!((status.acknowledged, status.held), (5, 0));
+    }
+
+    #[test]
+    fn push_rejects_a_changed_event_and_a_taken_seq_but_keeps_the_rest() {
+        let mut f = fixture();
+        let centre = enrolled(&mut f.hub, "XF3301", 1);
+        push(&mut f.hub, &centre, &[1, 2]);
+        let mut changed = event(1, 2);
+        changed.payload = serde_json::json!({"seq": 2, "edited": true});
+        let mut imposter = event(1, 1);
+        imposter.id = Uuid::from_u128(99);
+        let r = f
+            .hub
+            .push(
+                &centre,
+                PushRequest {
+                    events: vec![changed, imposter, event(1, 3)],
+                },
+            )
+            .expect("push");
+        assert_eq!(r.acknowledged, 3, "the good event still counts");
+        let codes: Vec<&str> = r.rejected.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes, ["conflicting_seq", "conflicting_event"]);
+        let mut tx = f.hub.store.begin().expect("tx");
+        let stored = tx.find_event(event(1, 2).id).expect("find").expect("kept");
+        assert_eq!(stored.event, event(1, 2), "the stored one is unchanged");
+        assert!(tx.find_event(Uuid::from_u128(99)).expect("find").is_none());
+    }
+
+    #[test]
+    fn a_wrong_origin_refuses_the_whole_batch() {
+        let mut f = fixture();
+        let centre = enrolled(&mut f.hub, "XF3301", 1);
+        let err = f
+            .hub
+            .push(
+                &centre,
+                PushRequest {
+                    events: vec![event(1, 1), event(2, 1)],
+                },
+            )
+            .expect_err("refused");
+        assert_eq!(err.code(), "wrong_origin");
+        assert_eq!(err.field().as_deref(), Some("events[1].origin"));
+        assert_eq!(f.hub.mark(&centre).expect("mark").acknowledged, 0);
+        assert!(
+            f.hub
+                .store
+                .begin()
+                .expect("tx")
+                .find_event(event(1, 1).id)
+                .expect("find")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn user_events_are_kept_without_their_payload_and_pass_the_mark() {
+        let mut f = fixture();
+        let centre = enrolled(&mut f.hub, "XF3301", 1);
+        let mut user = event(1, 2);
+        user.kind = "user.created".into();
+        user.payload = serde_json::json!({"password_hash": "$argon2id$secret"});
+        let r = f
+            .hub
+            .push(
+                &centre,
+                PushRequest {
+                    events: vec![event(1, 1), user.clone(), event(1, 3)],
+                },
+            )
+            .expect("push");
+        assert_eq!(r.acknowledged, 3);
+        let stored = f
+            .hub
+            .store
+            .begin()
+            .expect("tx")
+            .find_event(user.id)
+            .expect("find");
+        assert_eq!(stored.expect("kept").event.payload, serde_json::Value::Null);
+        let r = f
+            .hub
+            .push(&centre, PushRequest { events: vec![user] })
+            .expect("again");
+        assert!(r.rejected.is_empty(), "the same event again is a no-op");
+        assert_eq!(
+            f.hub
+                .publish(Target::All, "user.created", serde_json::json!({}))
+                .expect_err("county cannot publish one")
+                .code(),
+            "not_syncable"
+        );
+    }
+
+    #[test]
+    fn pull_gives_a_centre_its_routes_and_the_common_ones_in_order() {
+        let mut f = fixture();
+        let a = enrolled(&mut f.hub, "XF3301", 1);
+        let b = enrolled(&mut f.hub, "XF3302", 2);
+        push(&mut f.hub, &a, &[1, 2]);
+        let p1 = f
+            .hub
+            .publish(
+                Target::Centre(a.id),
+                "county.assignment",
+                serde_json::json!({"n": 1}),
+            )
+            .expect("publish");
+        f.hub
+            .publish(
+                Target::Centre(b.id),
+                "county.assignment",
+                serde_json::json!({"n": 2}),
+            )
+            .expect("publish");
+        let p3 = f
+            .hub
+            .publish(Target::All, "county.calendar", serde_json::json!({"n": 3}))
+            .expect("publish");
+        assert_eq!((p1.event.seq, p3.event.seq), (1, 3), "the hub's own seq");
+        let pulled = f.hub.pull(&a, 0, Some(1)).expect("pull");
+        assert_eq!(pulled.events.len(), 1);
+        assert!(pulled.more);
+        assert_eq!(pulled.events[0].event, p1.event);
+        let rest = f.hub.pull(&a, pulled.next, None).expect("pull");
+        let cursors: Vec<i64> = rest.events.iter().map(|r| r.cursor).collect();
+        assert_eq!(cursors, [p3.cursor]);
+        assert!(!rest.more);
+        let none = f.hub.pull(&a, rest.next, None).expect("pull");
+        assert!(none.events.is_empty());
+        assert_eq!(none.next, rest.next);
+        assert_eq!(
+            f.hub.pull(&a, 0, Some(0)).expect_err("limit").code(),
+            "bad_input"
+        );
+    }
+
+    #[test]
+    fn revoking_stops_the_credential_at_once() {
+        let mut f = fixture();
+        let added = f.hub.add_centre("XF3301", "甲中心").expect("add");
+        let (centre, response) = f
+            .hub
+            .enrol(&EnrolRequest {
+                code: added.enrolment_code,
+                origin: Uuid::from_u128(1),
+                centre_code: "XF3301".into(),
+                centre_name: "甲中心".into(),
+            })
+            .expect("enrol");
+        f.hub.revoke(centre.id).expect("revoke");
+        let first = f.hub.centre(centre.id).expect("centre").revoked_at;
+        f.hub.revoke(centre.id).expect("again");
+        assert_eq!(f.hub.centre(centre.id).expect("centre").revoked_at, first);
+        let err = f
+            .hub
+            .authenticate(Some(&response.credential))
+            .expect_err("revoked");
+        assert_eq!(err.code(), "revoked");
+        assert_eq!(
+            f.hub
+                .authenticate(Some("xfhub1_nope"))
+                .expect_err("unknown")
+                .code(),
+            "unauthenticated"
+        );
+        assert_eq!(
+            f.hub.revoke(Uuid::from_u128(5)).expect_err("none").code(),
+            "not_found"
+        );
+    }
+}

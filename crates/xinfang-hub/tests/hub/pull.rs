@@ -1,0 +1,103 @@
+//! Pull: the county publishes to one centre or to all; a centre pulls exactly what is routed
+//! to it, in cursor order, page by page, and nothing more after `next`.
+
+use serde_json::{Value, json};
+
+use crate::support::{Hub, enrolled, events, publish};
+
+fn kinds_and_cursors(pulled: &Value) -> Vec<(String, i64)> {
+    pulled["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|r| {
+            (
+                r["event"]["kind"].as_str().expect("kind").to_owned(),
+                r["cursor"].as_i64().expect("cursor"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn published_events_are_pulled_in_order_after_the_cursor() {
+    let dir = tempfile::tempdir().expect("dir");
+    let hub = Hub::start(dir.path());
+    let a = enrolled(&hub, "XF3301", 0xA);
+    let b = enrolled(&hub, "XF3302", 0xB);
+    // A's own events are the county's to read, not routed back to A.
+    let (status, _) = hub.push(&a.credential, &events(a.origin, 1..=5));
+    assert_eq!(status, 200);
+    let assignment = json!({"matter_number": "XF3301-2026-000001", "unit": "县住房和城乡建设局", "due": "2026-12-28"});
+    let p1 = publish(&hub, &a.id.to_string(), "county.assignment", &assignment);
+    let q1 = publish(
+        &hub,
+        &b.id.to_string(),
+        "county.forward",
+        &json!({"unit": "县人社局"}),
+    );
+    let r1 = publish(&hub, "all", "county.calendar", &json!({"year": 2027}));
+    let p2 = publish(
+        &hub,
+        &a.id.to_string(),
+        "county.supervision",
+        &json!({"level": "督办"}),
+    );
+    assert!(p1 < q1 && q1 < r1 && r1 < p2);
+
+    let (status, first) = hub.get("/api/v1/pull?after=0&limit=2", Some(&a.credential));
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        kinds_and_cursors(&first),
+        [
+            ("county.assignment".to_owned(), p1),
+            ("county.calendar".to_owned(), r1)
+        ]
+    );
+    assert_eq!(
+        (first["next"].as_i64(), first["more"].as_bool()),
+        (Some(r1), Some(true))
+    );
+    let event = &first["events"][0]["event"];
+    assert_eq!(event["payload"], assignment);
+    assert_eq!(event["actor"], "county");
+    assert_eq!(event["seq"], 1, "the county's own sequence");
+    let (_, health) = hub.get("/api/v1/health", None);
+    assert_eq!(
+        event["origin"], health["origin"],
+        "published with the hub's origin"
+    );
+
+    let (_, second) = hub.get(
+        &format!("/api/v1/pull?after={r1}&limit=2"),
+        Some(&a.credential),
+    );
+    assert_eq!(
+        kinds_and_cursors(&second),
+        [("county.supervision".to_owned(), p2)]
+    );
+    assert_eq!(
+        (second["next"].as_i64(), second["more"].as_bool()),
+        (Some(p2), Some(false))
+    );
+    let (_, third) = hub.get(&format!("/api/v1/pull?after={p2}"), Some(&a.credential));
+    assert_eq!(third["events"], json!([]));
+    assert_eq!(
+        (third["next"].as_i64(), third["more"].as_bool()),
+        (Some(p2), Some(false))
+    );
+
+    let (_, pulled) = hub.get("/api/v1/pull", Some(&b.credential));
+    assert_eq!(
+        kinds_and_cursors(&pulled),
+        [
+            ("county.forward".to_owned(), q1),
+            ("county.calendar".to_owned(), r1)
+        ]
+    );
+
+    let (status, body) = hub.get("/api/v1/pull?after=-1", Some(&a.credential));
+    assert_eq!((status, body["field"].as_str()), (400, Some("after")));
+    let (status, body) = hub.get("/api/v1/pull?limit=100000", Some(&a.credential));
+    assert_eq!((status, body["field"].as_str()), (400, Some("limit")));
+}
