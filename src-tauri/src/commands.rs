@@ -147,6 +147,8 @@ pub fn app_setup(state: State<'_, DeskState>, input: SetupInput) -> Result<AppSt
                             .unwrap_or_else(|| "县信访局来访接待中心".into()),
                         admin_username: "admin".into(),
                         admin_password: input.admin_password.unwrap_or_default(),
+                        // Typed twice by the administrator in the first-start form: their own.
+                        admin_must_change_password: false,
                     },
                 )
                 .map_err(|e| e.to_api())?;

@@ -170,8 +170,13 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
     let path = dir.path().join("register.db");
     {
         let conn = Connection::open(&path).expect("open");
-        conn.execute_batch("ALTER TABLE hall_tickets DROP COLUMN first_called_at")
-            .expect("back to 0009");
+        // A file at 0009 has none of what 0010 and later add.
+        conn.execute_batch(
+            "ALTER TABLE hall_tickets DROP COLUMN first_called_at;
+             DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
+             ALTER TABLE users DROP COLUMN must_change_password;",
+        )
+        .expect("back to 0009");
         conn.pragma_update(None, "user_version", 9)
             .expect("version");
     }
@@ -182,6 +187,73 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
     assert_eq!(first_calls(register.conn()), expected);
     drop(register);
     // And the upgraded file is what a replay of its log gives.
+    let report =
+        xinfang_core::verify::verify_file(&path, &dir.path().join("scratch.db")).expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+#[test]
+fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
+    // Users as the release before 0012 kept them: one changed the password three times.
+    let mut desk = xinfang_tests::TestDesk::new();
+    let guide = desk.guide.clone();
+    let mut old = xinfang_tests::PASSWORD.to_owned();
+    for n in 1..=3 {
+        let new = format!("Earlier-pass-{n}");
+        desk.ok(
+            &guide,
+            "password_change",
+            serde_json::json!({ "old_password": old, "new_password": new }),
+        );
+        old = new;
+    }
+    let history = |conn: &Connection| -> Vec<(String, i64)> {
+        conn.prepare("SELECT user_id, seq FROM user_passwords ORDER BY user_id, seq")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    let expected = history(desk.register.conn());
+    assert_eq!(expected.len(), 5 + 3, "five users, three changes");
+    let xinfang_tests::TestDesk { register, dir, .. } = desk;
+    drop(register);
+    let path = dir.path().join("register.db");
+    {
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(
+            "DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
+             ALTER TABLE users DROP COLUMN must_change_password;",
+        )
+        .expect("back to 0011");
+        conn.pragma_update(None, "user_version", 11)
+            .expect("version");
+    }
+    let clock = FixedClock::new(test_now());
+    let mut register =
+        Register::open(&path, Box::new(clock), Box::new(SeededIds::new(6, 2))).expect("upgrade");
+    assert_eq!(user_version(register.conn()), db::supported_version());
+    assert_eq!(history(register.conn()), expected);
+    let forced: i64 = register
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM users WHERE must_change_password",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(forced, 0, "existing users chose their passwords");
+    // The history is in force at once.
+    let err = xinfang_core::ops::call(
+        &mut register,
+        Some(&guide),
+        "password_change",
+        serde_json::json!({ "old_password": old, "new_password": "Earlier-pass-1" }),
+    )
+    .expect_err("an earlier password");
+    assert_eq!(err.code(), "password_reused");
+    drop(register);
     let report =
         xinfang_core::verify::verify_file(&path, &dir.path().join("scratch.db")).expect("verify");
     assert!(report.problems.is_empty(), "{:?}", report.problems);

@@ -9,7 +9,7 @@ use xinfang_core::{
     Register,
     api::{self, UserCreateInput},
     auth::Session,
-    clock::{FixedClock, SeededIds},
+    clock::{Clock, FixedClock, SeededIds},
     events::EventBody,
     model::Role,
     ops,
@@ -67,7 +67,7 @@ impl TestDesk {
             ("chenjing", "陈静", Role::Supervisor),
             ("admin", "系统管理员", Role::Admin),
         ] {
-            let record = api::new_user_record(
+            let mut record = api::new_user_record(
                 &mut register,
                 UserCreateInput {
                     username: username.into(),
@@ -77,11 +77,15 @@ impl TestDesk {
                 },
             )
             .expect("user");
+            // The fixture's staff have chosen their passwords; tests of the forced change
+            // create users through `user_create`.
+            record.must_change_password = false;
             let session = Session {
                 user_id: record.user_id,
                 username: username.into(),
                 display_name: name.into(),
                 role,
+                must_change_password: false,
             };
             register
                 .write("system", |w| {
@@ -128,6 +132,42 @@ impl TestDesk {
             Ok(value) => value,
             Err(err) => panic!("{op} failed: {err} ({:?})", err.to_api()),
         }
+    }
+
+    /// Signs in through `auth_login`, as a desk does; the output holds the token.
+    pub fn login(&mut self, username: &str, password: &str) -> xinfang_core::Result<Value> {
+        ops::call(
+            &mut self.register,
+            None,
+            "auth_login",
+            serde_json::json!({ "username": username, "password": password }),
+        )
+    }
+
+    /// Runs an operation with a bearer token, as the HTTP and desktop adapters do (the token is
+    /// resolved, checked for expiry and the user's state, then the operation runs).
+    pub fn call_token(
+        &mut self,
+        token: &str,
+        op: &str,
+        input: Value,
+    ) -> xinfang_core::Result<Value> {
+        ops::call_with_token(&mut self.register, Some(token), op, input)
+    }
+
+    /// Closes the register file and opens it again, as a restart of the host does.
+    pub fn restart(&mut self) {
+        let reopened = Register::open(
+            &self.path(),
+            Box::new(self.clock.clone()),
+            // Later than any id the first generator gave (one per millisecond).
+            Box::new(SeededIds::new(
+                2,
+                self.clock.now().timestamp_millis() as u64 + 3_600_000,
+            )),
+        )
+        .expect("reopen register");
+        self.register = reopened;
     }
 
     /// Number of events in the log.

@@ -144,10 +144,18 @@ router.beforeEach(async (to) => {
   if (to.meta.public) {
     // A signed-in user opening the login page (e.g. with Back) goes to the desk instead; the
     // hall board stays open to anyone, signed in or not (a supervisor may look at it).
-    if (to.name === 'login' && (session.me || (await restoreSession()))) return { name: 'home' }
+    // A user who still has to replace an initial password does that on the login page.
+    if (to.name === 'login' && (session.me || (await restoreSession()))) {
+      return session.me?.must_change_password ? true : { name: 'home' }
+    }
     return true
   }
   if (!session.me && !(await restoreSession())) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  // An initial or reset password: the desk stays closed until it is changed (the host refuses
+  // everything else anyway, with `password_change_required`).
+  if (session.me!.must_change_password) {
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   }
   const role = session.me!.user.role

@@ -1,9 +1,10 @@
-// The signed-in user for the whole app, and the "sign in again" state after a session expires.
+// The signed-in user for the whole app, the "sign in again" state after a session expires, and
+// whether the user must first replace an initial or reset password (`me.must_change_password`).
 import { computed, reactive } from 'vue'
 import type { Me, Role } from './api/types'
-import { fetchMe, hasToken, login, logout } from './api/session'
+import { changePassword, fetchMe, hasToken, login, logout } from './api/session'
 import { clearCodeCache } from './api/codes'
-import { setUnauthenticatedHandler } from './api/transport'
+import { setPasswordChangeHandler, setUnauthenticatedHandler } from './api/transport'
 
 interface SessionState {
   me: Me | null
@@ -20,6 +21,25 @@ export const currentRole = computed<Role | null>(() => session.me?.user.role ?? 
 setUnauthenticatedHandler(() => {
   if (session.me) session.reauthNeeded = true
 })
+
+// The host refuses everything but changing the password while it is an initial one; the app
+// then asks for a new one (the login page, or a dialog over the current page).
+setPasswordChangeHandler(() => {
+  if (session.me) session.me.must_change_password = true
+})
+
+/** Whether the desk must be kept closed until the user has chosen their own password. */
+export const mustChangePassword = computed<boolean>(() => session.me?.must_change_password ?? false)
+
+/**
+ * Changes the signed-in user's password, tells `changed` (while the form that asked is still
+ * there), then re-reads the user: a forced change then lets them in.
+ */
+export async function changeOwnPassword(oldPassword: string, newPassword: string, changed: () => void): Promise<void> {
+  await changePassword(oldPassword, newPassword)
+  changed()
+  session.me = await fetchMe()
+}
 
 export async function signIn(username: string, password: string): Promise<void> {
   await login(username, password)

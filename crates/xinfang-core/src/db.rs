@@ -55,6 +55,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_ticket_issued_queue",
         include_str!("../../../schemas/desk/0011_ticket_issued_queue.sql"),
     ),
+    (
+        "0012_identity",
+        include_str!("../../../schemas/desk/0012_identity.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

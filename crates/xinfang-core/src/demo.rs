@@ -689,7 +689,7 @@ fn ensure_staff(register: &mut Register) -> Result<Vec<Session>> {
         let user_id = match existing {
             Some(id) => Uuid::parse_str(&id).map_err(|e| crate::Error::Internal(e.to_string()))?,
             None => {
-                let record = api::new_user_record(
+                let mut record = api::new_user_record(
                     register,
                     UserCreateInput {
                         username: (*username).into(),
@@ -698,6 +698,9 @@ fn ensure_staff(register: &mut Register) -> Result<Vec<Session>> {
                         password: DEMO_PASSWORD.into(),
                     },
                 )?;
+                // Demo staff sign in and work straight away: their published password counts
+                // as already changed.
+                record.must_change_password = false;
                 let id = record.user_id;
                 register.write(crate::register::SYSTEM_ACTOR, |w| {
                     w.record(EventBody::UserCreated(record))?;
@@ -711,6 +714,7 @@ fn ensure_staff(register: &mut Register) -> Result<Vec<Session>> {
             username: (*username).into(),
             display_name: (*name).into(),
             role: *role,
+            must_change_password: false,
         });
     }
     Ok(out)

@@ -40,6 +40,15 @@ pub enum Error {
     /// No valid session or wrong credentials.
     #[error("unauthenticated: {0}")]
     Unauthenticated(String),
+    /// The account may not do this now: `locked` (too many failed sign-ins), `disabled`,
+    /// `password_change_required` (an initial or reset password not yet changed).
+    #[error("{code}: {message}")]
+    Account {
+        /// Stable error code.
+        code: &'static str,
+        /// Chinese explanation (when a lockout ends, who to ask).
+        message: String,
+    },
     /// The user's role may not run this operation.
     #[error("role {role} may not run {operation}")]
     Forbidden {
@@ -123,6 +132,7 @@ impl Error {
             Error::UnknownOperation(_) => "unknown_operation",
             Error::NotFound { .. } => "not_found",
             Error::Unauthenticated(_) => "unauthenticated",
+            Error::Account { code, .. } => code,
             Error::Forbidden { .. } => "forbidden",
             Error::Conflict { .. } => "conflict",
             Error::SchemaTooNew { .. } => "schema_too_new",
@@ -137,7 +147,7 @@ impl Error {
             Error::Field { .. } | Error::BadInput { .. } => 422,
             Error::UnknownOperation(_) | Error::NotFound { .. } => 404,
             Error::Unauthenticated(_) => 401,
-            Error::Forbidden { .. } => 403,
+            Error::Account { .. } | Error::Forbidden { .. } => 403,
             Error::Conflict { .. } => 409,
             Error::SchemaTooNew { .. } | Error::NotInitialised => 503,
             Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => 500,
@@ -154,6 +164,7 @@ impl Error {
             Error::UnknownOperation(name) => (format!("没有名为 {name} 的操作"), None),
             Error::NotFound { what, id } => (format!("找不到{what}：{id}"), None),
             Error::Unauthenticated(why) => (why.clone(), None),
+            Error::Account { message, .. } => (message.clone(), None),
             Error::Forbidden { operation, role } => {
                 (format!("{role}无权执行此操作（{operation}）"), None)
             }

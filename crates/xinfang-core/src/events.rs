@@ -72,6 +72,15 @@ pub enum EventBody {
         /// New argon2id hash.
         password_hash: String,
     },
+    /// An administrator set a temporary password, which the user must change at the next
+    /// sign-in.
+    #[serde(rename = "user.password_reset")]
+    UserPasswordReset {
+        /// Whose.
+        user_id: Uuid,
+        /// argon2id hash of the temporary password.
+        password_hash: String,
+    },
     /// A user was enabled or disabled.
     #[serde(rename = "user.active_changed")]
     UserActiveChanged {
@@ -527,6 +536,11 @@ pub struct UserRecord {
     pub role: Role,
     /// argon2id PHC string.
     pub password_hash: String,
+    /// The password is an initial one someone else knows (an administrator typed it, or it was
+    /// generated and printed): the user must change it at the next sign-in. Absent in events
+    /// written before it existed: those users chose their passwords.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Stored form of a petitioner (信访人).
@@ -711,6 +725,7 @@ impl EventBody {
             EventBody::SettingChanged { .. } => "setting.changed",
             EventBody::UserCreated(_) => "user.created",
             EventBody::UserPasswordChanged { .. } => "user.password_changed",
+            EventBody::UserPasswordReset { .. } => "user.password_reset",
             EventBody::UserActiveChanged { .. } => "user.active_changed",
             EventBody::PersonRegistered(_) => "person.registered",
             EventBody::PersonUpdated(_) => "person.updated",
@@ -854,6 +869,10 @@ mod tests {
                 value: serde_json::json!(1),
             },
             EventBody::UserPasswordChanged {
+                user_id: id,
+                password_hash: "h".into(),
+            },
+            EventBody::UserPasswordReset {
                 user_id: id,
                 password_hash: "h".into(),
             },

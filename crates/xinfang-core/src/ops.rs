@@ -129,6 +129,8 @@ operations! {
     password_change(PasswordChangeInput) -> Done, Access::AnyUser, mutates: true, "修改本人密码";
     user_create(UserCreateInput) -> User, Access::Roles(ADMINS), mutates: true, "新建用户";
     user_list(Empty) -> Vec<User>, Access::Roles(ADMINS), mutates: false, "用户列表";
+    user_set_active(UserActiveInput) -> User, Access::Roles(ADMINS), mutates: true, "启用、停用用户（停用立即退出其登录）";
+    user_password_reset(UserIdInput) -> PasswordResetOutput, Access::Roles(ADMINS), mutates: true, "重置用户密码（临时密码，须于下次登录时修改）";
     settings_get(Empty) -> Settings, Access::AnyUser, mutates: false, "查看设置";
     settings_set(Settings) -> Settings, Access::Roles(ADMINS), mutates: true, "修改设置";
     codes_list(CodesInput) -> Vec<crate::domain::codes::CodeEntry>, Access::AnyUser, mutates: false, "代码表";
@@ -208,8 +210,12 @@ pub fn find(name: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|op| op.name == name)
 }
 
+/// What a user with an initial or reset password may still do.
+pub const BEFORE_PASSWORD_CHANGE: &[&str] = &["password_change", "session_me", "auth_logout"];
+
 /// Runs operation `name` with JSON `input` as `session`: the single entry point of every
-/// adapter. Checks sign-in and role before the input is even decoded.
+/// adapter. Checks sign-in, a pending forced password change and role before the input is even
+/// decoded.
 pub fn call(
     register: &mut Register,
     session: Option<&Session>,
@@ -217,6 +223,16 @@ pub fn call(
     input: serde_json::Value,
 ) -> Result<serde_json::Value> {
     let op = find(name).ok_or_else(|| Error::UnknownOperation(name.to_owned()))?;
+    if op.access != Access::Public
+        && let Some(who) = session
+        && who.must_change_password
+        && !BEFORE_PASSWORD_CHANGE.contains(&op.name)
+    {
+        return Err(Error::Account {
+            code: "password_change_required",
+            message: "当前密码是初始密码或已被管理员重置，请先修改密码".into(),
+        });
+    }
     match op.access {
         Access::Public => {}
         Access::AnyUser => {

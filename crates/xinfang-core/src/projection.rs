@@ -17,6 +17,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("centre", "id"),
     ("settings", "key"),
     ("users", "id"),
+    ("user_passwords", "user_id, seq"),
     ("persons", "id"),
     ("visits", "id"),
     ("visit_persons", "visit_id, person_id"),
@@ -63,25 +64,35 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
         EventBody::UserCreated(user) => {
             conn.execute(
                 "INSERT INTO users (id, username, display_name, role, password_hash, active,
-                   created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
+                   must_change_password, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?7)",
                 params![
                     user.user_id.to_string(),
                     user.username,
                     user.display_name,
                     user.role.code(),
                     user.password_hash,
+                    user.must_change_password,
                     at
                 ],
             )?;
+            remember_password(conn, event, &user.user_id, &user.password_hash, &at)?;
         }
         EventBody::UserPasswordChanged {
             user_id,
             password_hash,
+        }
+        | EventBody::UserPasswordReset {
+            user_id,
+            password_hash,
         } => {
+            let must_change = matches!(event.body, EventBody::UserPasswordReset { .. });
             conn.execute(
-                "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
-                params![user_id.to_string(), password_hash, at],
+                "UPDATE users SET password_hash = ?2, must_change_password = ?3, updated_at = ?4
+                 WHERE id = ?1",
+                params![user_id.to_string(), password_hash, must_change, at],
             )?;
+            remember_password(conn, event, user_id, password_hash, &at)?;
         }
         EventBody::UserActiveChanged { user_id, active } => {
             conn.execute(
@@ -673,5 +684,26 @@ fn refresh_petitioner_names(conn: &Connection, matter_id: &str) -> Result<()> {
         .flatten();
     conn.prepare_cached("UPDATE matters SET petitioner_names = ?2 WHERE id = ?1")?
         .execute(params![matter_id, names.unwrap_or_default()])?;
+    Ok(())
+}
+
+/// Keeps `password_hash` as the newest of the user's last `auth::PASSWORD_HISTORY` passwords.
+fn remember_password(
+    conn: &Connection,
+    event: &Event,
+    user_id: &uuid::Uuid,
+    password_hash: &str,
+    at: &str,
+) -> Result<()> {
+    let user_id = user_id.to_string();
+    conn.prepare_cached(
+        "INSERT INTO user_passwords (user_id, seq, password_hash, set_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![user_id, event.seq, password_hash, at])?;
+    conn.prepare_cached(
+        "DELETE FROM user_passwords WHERE user_id = ?1 AND seq NOT IN
+           (SELECT seq FROM user_passwords WHERE user_id = ?1 ORDER BY seq DESC LIMIT ?2)",
+    )?
+    .execute(params![user_id, crate::auth::PASSWORD_HISTORY as i64])?;
     Ok(())
 }

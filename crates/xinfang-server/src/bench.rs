@@ -53,6 +53,7 @@ pub(crate) fn bench_register_dir(
             centre_name: "基准测试接待中心".into(),
             admin_username: "admin".into(),
             admin_password: "bench-admin-2026".into(),
+            admin_must_change_password: false,
         },
     )?;
     Ok((register, clock))
@@ -76,7 +77,7 @@ pub fn register(count: u64) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("surface"))?;
     let (mut register, _clock) = bench_register_dir(&tmp.join("surface"), 1)?;
-    let guide = xinfang_core::api::new_user_record(
+    let mut guide = xinfang_core::api::new_user_record(
         &mut register,
         UserCreateInput {
             username: "guide".into(),
@@ -85,11 +86,13 @@ pub fn register(count: u64) -> anyhow::Result<()> {
             password: "bench-pass-2026".into(),
         },
     )?;
+    guide.must_change_password = false;
     let session = Session {
         user_id: guide.user_id,
         username: guide.username.clone(),
         display_name: guide.display_name.clone(),
         role: Role::Guide,
+        must_change_password: false,
     };
     register.write("system", |w| {
         w.record(xinfang_core::events::EventBody::UserCreated(guide))?;
@@ -402,6 +405,7 @@ pub fn search(sizes: &[u64]) -> anyhow::Result<()> {
             username: "bench".into(),
             display_name: "bench".into(),
             role: Role::Supervisor,
+            must_change_password: false,
         };
         let queries = query_set(&register)?;
         let rounds = 5;
@@ -554,6 +558,7 @@ pub fn clocks(sizes: &[u64]) -> anyhow::Result<()> {
             username: "bench".into(),
             display_name: "bench".into(),
             role: Role::Supervisor,
+            must_change_password: false,
         };
         let mut timed = |label: &str, op: &str, input: serde_json::Value| -> anyhow::Result<()> {
             let mut times = Vec::new();

@@ -150,7 +150,7 @@ pub fn hall(days: u64, visitors: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(&tmp)?;
     let (mut register, clock) = bench_register_dir(&tmp, 3)?;
     for (username, role) in [("guide", Role::Guide), ("room", Role::Interviewer)] {
-        let user = xinfang_core::api::new_user_record(
+        let mut user = xinfang_core::api::new_user_record(
             &mut register,
             UserCreateInput {
                 username: username.into(),
@@ -159,6 +159,8 @@ pub fn hall(days: u64, visitors: u64) -> anyhow::Result<()> {
                 password: "bench-pass-2026".into(),
             },
         )?;
+        // The simulated staff sign in and work at once.
+        user.must_change_password = false;
         register.write("system", |w| {
             w.record(EventBody::UserCreated(user))?;
             Ok(())
@@ -180,8 +182,6 @@ pub fn hall(days: u64, visitors: u64) -> anyhow::Result<()> {
 
     let client = Client::new(&base);
     let admin = client.login("admin", "bench-admin-2026")?;
-    let guide = client.login("guide", "bench-pass-2026")?;
-    let interviewer = client.login("room", "bench-pass-2026")?;
 
     // Rooms for ten times a busy day: the default three are closed, the bench's own windows opened,
     // about one per 37 visitors (an interview of 12–18 minutes over eight and a half hours).
@@ -260,6 +260,10 @@ pub fn hall(days: u64, visitors: u64) -> anyhow::Result<()> {
         let mut arrivals: VecDeque<f64> = arrivals.into();
         let mut waiting: HashMap<&str, u32> = HashMap::new();
         let mut now = 0.0f64;
+        // Staff sign in each morning (a session lasts a working day at most).
+        clock.set(at(now));
+        let guide = client.login("guide", "bench-pass-2026")?;
+        let interviewer = client.login("room", "bench-pass-2026")?;
         loop {
             // Every free room with someone waiting for one of its queues calls the next.
             for room in rooms.iter_mut().filter(|r| r.busy.is_none()) {

@@ -185,12 +185,13 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 centre_name,
                 admin_username: admin.clone(),
                 admin_password: password.clone(),
+                admin_must_change_password: generated,
             };
             data::init(&mut register, &options)?;
             println!("已创建登记簿：{}", data::register_path(data_dir).display());
             println!("管理员账号：{admin}");
             if generated {
-                println!("初始密码：{password}（请登录后立即修改）");
+                println!("初始密码：{password}（首次登录时须修改）");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -319,8 +320,9 @@ fn serve(
         if !init_if_empty {
             return Err(Error::NotInitialised.into());
         }
-        let password = std::env::var("XINFANG_ADMIN_PASSWORD")
-            .unwrap_or_else(|_| data::generated_password(&mut register));
+        let chosen = std::env::var("XINFANG_ADMIN_PASSWORD").ok();
+        let generated = chosen.is_none();
+        let password = chosen.unwrap_or_else(|| data::generated_password(&mut register));
         data::init(
             &mut register,
             &InitOptions {
@@ -328,10 +330,15 @@ fn serve(
                 centre_name: "县信访局来访接待中心".into(),
                 admin_username: "admin".into(),
                 admin_password: password.clone(),
+                admin_must_change_password: generated,
             },
         )?;
         println!("新建登记簿：{}", data::register_path(data_dir).display());
-        println!("管理员账号：admin  初始密码：{password}（请登录后立即修改）");
+        if generated {
+            println!("管理员账号：admin  初始密码：{password}（首次登录时须修改）");
+        } else {
+            println!("管理员账号：admin  密码：XINFANG_ADMIN_PASSWORD 中设置的密码");
+        }
     }
     let ui = ui.or_else(|| {
         let default = PathBuf::from("ui/dist");

@@ -136,6 +136,10 @@ pub struct InitOptions {
     pub admin_username: String,
     /// First administrator's password.
     pub admin_password: String,
+    /// The password was generated and printed, not typed by the administrator: it must be
+    /// changed at the first sign-in. A password the operator chose (`--admin-password`,
+    /// `XINFANG_ADMIN_PASSWORD`, the desktop first-start form) is theirs already.
+    pub admin_must_change_password: bool,
 }
 
 /// Creates the centre and its first administrator in an empty register.
@@ -148,7 +152,11 @@ pub fn init(register: &mut Register, options: &InitOptions) -> xinfang_core::Res
             "接待中心代码应为1到16位英文字母或数字",
         ));
     }
-    xinfang_core::auth::check_password_policy(&options.admin_password, "admin_password")?;
+    xinfang_core::auth::check_password_policy(
+        &options.admin_password,
+        &options.admin_username,
+        "admin_password",
+    )?;
     let hash = xinfang_core::auth::hash_password(&options.admin_password)?;
     register.init_centre(code, options.centre_name.trim())?;
     let user_id = register.next_id();
@@ -159,6 +167,7 @@ pub fn init(register: &mut Register, options: &InitOptions) -> xinfang_core::Res
             display_name: "系统管理员".into(),
             role: Role::Admin,
             password_hash: hash,
+            must_change_password: options.admin_must_change_password,
         }))?;
         Ok(())
     })?;
@@ -203,18 +212,10 @@ fn default_hall(register: &mut Register, admin: uuid::Uuid) -> xinfang_core::Res
     })
 }
 
-/// A password for a first administrator nobody has chosen yet: 16 characters from the id
-/// source's randomness, without look-alike characters.
+/// A password for a first administrator nobody has chosen yet: 16 characters without
+/// look-alikes that pass the password policy; the administrator changes it at the first sign-in.
 pub fn generated_password(register: &mut Register) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes = register.next_id().into_bytes();
-    let more = register.next_id().into_bytes();
-    bytes[6..]
-        .iter()
-        .chain(more[8..].iter())
-        .take(16)
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+    xinfang_core::auth::generate_password(register, 16)
 }
 
 /// Windows: the PDF goes to a temporary file and the shell's "PrintTo" verb prints it on the

@@ -5,6 +5,7 @@ import {
   REQUEST_TIMEOUT_MS,
   call,
   errorForStatus,
+  setPasswordChangeHandler,
   setToken,
   setUnauthenticatedHandler,
   toApiError,
@@ -123,6 +124,16 @@ describe('call over HTTP', () => {
     handler.mockClear()
     await failure(call('auth_login', { username: 'a', password: 'b' }))
     expect(handler).not.toHaveBeenCalled()
+  })
+
+  it('tells the app when the host wants the initial password changed first', async () => {
+    const handler = vi.fn()
+    setPasswordChangeHandler(handler)
+    fetchMock.mockImplementation(async () => jsonResponse(403, { code: 'password_change_required', message: '请先修改密码' }))
+    const err = await failure(call('matter_search', {}))
+    expect(err.code).toBe('password_change_required')
+    expect(handler).toHaveBeenCalledTimes(1)
+    setPasswordChangeHandler(null)
   })
 })
 

@@ -39,6 +39,7 @@ const TOKEN_KEY = 'xinfang.token'
 // sign-in and the form draft together) but not the closing of the browser on a shared desk PC.
 let token: string | null = readStoredToken()
 let unauthenticatedHandler: ((operation: OperationName) => void) | null = null
+let passwordChangeHandler: (() => void) | null = null
 
 function readStoredToken(): string | null {
   try {
@@ -64,11 +65,19 @@ export function getToken(): string | null {
 }
 
 /**
- * Called when any operation other than sign-in answers `unauthenticated`, so the app can ask for
+ * Called when any operation other than signing in or out answers `unauthenticated`, so the app can ask for
  * the password again on top of the current page instead of navigating away from a half-filled form.
  */
 export function setUnauthenticatedHandler(handler: ((operation: OperationName) => void) | null): void {
   unauthenticatedHandler = handler
+}
+
+/**
+ * Called when the host refuses a call with `password_change_required`: the user still has an
+ * initial or reset password, and the app asks for a new one on top of the current page.
+ */
+export function setPasswordChangeHandler(handler: (() => void) | null): void {
+  passwordChangeHandler = handler
 }
 
 /** The Chinese fallback text for an error code. */
@@ -253,7 +262,9 @@ export async function call<K extends OperationName>(
   } catch (raw) {
     const err = toApiError(raw)
     reportConnection(!CONNECTION_CODES.includes(err.code))
-    if (err.code === 'unauthenticated' && name !== 'auth_login') unauthenticatedHandler?.(name)
+    // Signing in or out with a dead session is no reason to ask for the password again.
+    if (err.code === 'unauthenticated' && name !== 'auth_login' && name !== 'auth_logout') unauthenticatedHandler?.(name)
+    if (err.code === 'password_change_required') passwordChangeHandler?.()
     throw err
   }
 }

@@ -784,6 +784,8 @@ export interface LoginInput {
 
 /** A successful sign-in. */
 export interface LoginOutput {
+  /** The password is an initial or reset one: until `password_change`, every operation but `password_change`, `session_me` and `auth_logout` is refused (`password_change_required`). */
+  must_change_password: boolean;
   /** Bearer token for later calls. */
   token: string;
   /** Who signed in. */
@@ -1063,6 +1065,8 @@ export interface Me {
   centre_code: string;
   /** Centre name. */
   centre_name: string;
+  /** The user must change an initial or reset password before anything else. */
+  must_change_password: boolean;
   /** Role name in Chinese. */
   role_name: string;
   /** The signed-in user. */
@@ -1148,6 +1152,14 @@ export interface PasswordChangeInput {
   new_password: string;
   /** 原密码. */
   old_password: string;
+}
+
+/** A reset password, shown to the administrator this once. */
+export interface PasswordResetOutput {
+  /** The temporary password to hand over; it is not stored anywhere in clear. */
+  temporary_password: string;
+  /** The user, now with `must_change_password`. */
+  user: User;
 }
 
 /** A petitioner as shown to staff. */
@@ -1633,8 +1645,16 @@ export interface Settings {
   letter_font_path?: string;
   /** Printer for A4 documents (CUPS queue name; empty: the system default). */
   letter_printer?: string;
+  /** After this many failed sign-ins in a row the account is locked (等保: 登录失败处理). */
+  login_lockout_failures?: number;
+  /** For how many minutes a locked account stays locked (the right password included). */
+  login_lockout_minutes?: number;
   /** Whether 基本满意 counts as satisfied in 参评群众满意率 (some places count only 满意). */
   satisfaction_counts_basic?: boolean;
+  /** A session ends after this many minutes without a request; the desk asks for the password again in place. */
+  session_idle_minutes?: number;
+  /** A session ends this many hours after sign-in however busy it was. */
+  session_max_hours?: number;
   /** Printer for queue tickets on the 80 mm receipt roll (empty: the system default). */
   ticket_printer?: string;
 }
@@ -1847,6 +1867,8 @@ export interface User {
   display_name: string;
   /** Id. */
   id: string;
+  /** Has an initial or reset password not yet changed. */
+  must_change_password: boolean;
   /** 角色. */
   role: Role;
   /** 角色名称. */
@@ -1855,16 +1877,30 @@ export interface User {
   username: string;
 }
 
+/** Enable or disable an account. */
+export interface UserActiveInput {
+  /** `false` disables the account and ends its sessions at once. */
+  active: boolean;
+  /** The user. */
+  user_id: string;
+}
+
 /** A new user account. */
 export interface UserCreateInput {
   /** 姓名. */
   display_name: string;
-  /** Initial password. */
+  /** Initial password, which the user must change at the first sign-in. */
   password: string;
   /** 角色. */
   role: Role;
   /** 用户名 (letters, digits, `_`, `.`, `-`). */
   username: string;
+}
+
+/** Whose account. */
+export interface UserIdInput {
+  /** The user. */
+  user_id: string;
 }
 
 /** A recorded visit. */
@@ -1917,6 +1953,10 @@ export interface Operations {
   user_create: { input: UserCreateInput; output: User };
   /** 用户列表 */
   user_list: { input: Empty; output: User[] };
+  /** 启用、停用用户（停用立即退出其登录） */
+  user_set_active: { input: UserActiveInput; output: User };
+  /** 重置用户密码（临时密码，须于下次登录时修改） */
+  user_password_reset: { input: UserIdInput; output: PasswordResetOutput };
   /** 查看设置 */
   settings_get: { input: Empty; output: Settings };
   /** 修改设置 */

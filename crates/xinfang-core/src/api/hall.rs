@@ -488,11 +488,13 @@ pub fn ticket_issue(register: &mut Register, who: &Session, input: TicketInput) 
         [day.to_string()],
         |r| r.get(0),
     )?;
-    if seq > 999 {
+    // Three digits (A012) cover an ordinary day; a very busy hall goes on with four (A1000)
+    // rather than turn visitors away.
+    if seq > 9999 {
         return Err(Error::field(
             "queue_full",
             "queue",
-            "该队列今日号码已用完（999）",
+            "该队列今日号码已用完（9999）",
         ));
     }
     let record = TicketRecord {
@@ -795,6 +797,49 @@ fn step(
     }
     move_ticket(register, who, id, to, None, None, None, what)?;
     ticket(register, id)
+}
+
+/// Priority classes as the administrator sets them: each with a code (letters, digits, `_`),
+/// a name, and a rank from 1 to 99 (ordinary visitors come after every class); codes unique.
+pub fn check_priorities(classes: &[PriorityClass]) -> Result<()> {
+    for (i, class) in classes.iter().enumerate() {
+        let field = |what: &str| format!("hall_priorities[{i}].{what}");
+        let code_ok = !class.code.is_empty()
+            && class.code.len() <= 32
+            && class
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !code_ok {
+            return Err(Error::field(
+                "invalid_format",
+                field("code"),
+                "优先类别代码只能用字母、数字和下划线",
+            ));
+        }
+        if classes[..i].iter().any(|c| c.code == class.code) {
+            return Err(Error::field(
+                "duplicate",
+                field("code"),
+                format!("优先类别代码“{}”重复", class.code),
+            ));
+        }
+        if class.name.trim().is_empty() || class.name.chars().count() > 50 {
+            return Err(Error::field(
+                "required",
+                field("name"),
+                "请填写优先类别名称（50字以内）",
+            ));
+        }
+        if !(1..ORDINARY_RANK).contains(&class.rank) {
+            return Err(Error::field(
+                "out_of_range",
+                field("rank"),
+                "优先顺序应在1至99之间，数字小的先叫",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Opening hours as `[(from, until)]` in minutes after midnight, from `08:30-12:00,14:00-17:30`.

@@ -39,6 +39,9 @@ pub struct LoginOutput {
     pub token: String,
     /// Who signed in.
     pub user: Session,
+    /// The password is an initial or reset one: until `password_change`, every operation but
+    /// `password_change`, `session_me` and `auth_logout` is refused (`password_change_required`).
+    pub must_change_password: bool,
 }
 
 /// 登录.
@@ -51,7 +54,11 @@ pub fn auth_login(register: &mut Register, input: LoginInput) -> Result<LoginOut
     }
     let user = auth::authenticate(register, input.username.trim(), &input.password)?;
     let token = auth::open_session(register, &user)?;
-    Ok(LoginOutput { token, user })
+    Ok(LoginOutput {
+        token,
+        must_change_password: user.must_change_password,
+        user,
+    })
 }
 
 /// Sign-out request.
@@ -91,6 +98,8 @@ pub struct Me {
     pub centre_code: String,
     /// Centre name.
     pub centre_name: String,
+    /// The user must change an initial or reset password before anything else.
+    pub must_change_password: bool,
 }
 
 /// 当前用户.
@@ -101,6 +110,7 @@ pub fn session_me(register: &mut Register, who: &Session, _input: Empty) -> Resu
         role_name: who.role.name_zh().to_owned(),
         centre_code: centre.code.clone(),
         centre_name: centre.name.clone(),
+        must_change_password: who.must_change_password,
     })
 }
 
@@ -114,7 +124,7 @@ pub struct UserCreateInput {
     pub display_name: String,
     /// 角色.
     pub role: Role,
-    /// Initial password.
+    /// Initial password, which the user must change at the first sign-in.
     pub password: String,
 }
 
@@ -133,6 +143,8 @@ pub struct User {
     pub role_name: String,
     /// Enabled.
     pub active: bool,
+    /// Has an initial or reset password not yet changed.
+    pub must_change_password: bool,
 }
 
 /// 新建用户.
@@ -146,6 +158,10 @@ pub fn user_create(register: &mut Register, who: &Session, input: UserCreateInpu
 }
 
 /// Validates a new user and hashes the password (outside the transaction: hashing is slow).
+///
+/// The record says `must_change_password`: the administrator typed the password, so the user
+/// changes it at the first sign-in. Accounts whose password is already the user's own (the
+/// demo staff, test fixtures) clear it before recording.
 pub fn new_user_record(register: &mut Register, input: UserCreateInput) -> Result<UserRecord> {
     let username = required_text(&input.username, "username", "用户名", limits::CODE)?;
     if !username
@@ -174,13 +190,14 @@ pub fn new_user_record(register: &mut Register, input: UserCreateInput) -> Resul
         });
     }
     let display_name = required_text(&input.display_name, "display_name", "姓名", limits::NAME)?;
-    auth::check_password_policy(&input.password, "password")?;
+    auth::check_password_policy(&input.password, &username, "password")?;
     Ok(UserRecord {
         user_id: register.next_id(),
         username,
         display_name,
         role: input.role,
         password_hash: auth::hash_password(&input.password)?,
+        must_change_password: true,
     })
 }
 
@@ -195,12 +212,14 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         role,
         role_name: role.name_zh().to_owned(),
         active: row.get(4)?,
+        must_change_password: row.get(5)?,
     })
 }
 
 fn user_by_id(conn: &Connection, id: Uuid) -> Result<User> {
     conn.query_row(
-        "SELECT id, username, display_name, role, active FROM users WHERE id = ?1",
+        "SELECT id, username, display_name, role, active, must_change_password FROM users
+         WHERE id = ?1",
         [id.to_string()],
         user_from_row,
     )
@@ -214,7 +233,8 @@ fn user_by_id(conn: &Connection, id: Uuid) -> Result<User> {
 /// 用户列表.
 pub fn user_list(register: &mut Register, _who: &Session, _input: Empty) -> Result<Vec<User>> {
     let mut stmt = register.conn().prepare(
-        "SELECT id, username, display_name, role, active FROM users ORDER BY created_at, username",
+        "SELECT id, username, display_name, role, active, must_change_password FROM users
+         ORDER BY created_at, username",
     )?;
     let users = stmt
         .query_map([], user_from_row)?
@@ -232,20 +252,34 @@ pub struct PasswordChangeInput {
     pub new_password: String,
 }
 
-/// 修改密码.
+/// 修改密码: the old password, then the policy and the history; clears a forced change.
 pub fn password_change(
     register: &mut Register,
     who: &Session,
     input: PasswordChangeInput,
 ) -> Result<Done> {
-    if auth::authenticate(register, &who.username, &input.old_password).is_err() {
+    let current: Option<String> = register
+        .conn()
+        .query_row(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            [who.user_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if !current.is_some_and(|hash| auth::verify_password(&input.old_password, &hash)) {
         return Err(Error::field(
             "wrong_password",
             "old_password",
             "原密码不正确",
         ));
     }
-    auth::check_password_policy(&input.new_password, "new_password")?;
+    auth::check_password_policy(&input.new_password, &who.username, "new_password")?;
+    auth::check_password_history(
+        register.conn(),
+        who.user_id,
+        &input.new_password,
+        "new_password",
+    )?;
     let password_hash = auth::hash_password(&input.new_password)?;
     register.write(&who.user_id.to_string(), |w| {
         w.record(EventBody::UserPasswordChanged {
@@ -255,6 +289,95 @@ pub fn password_change(
         Ok(())
     })?;
     Ok(Done { ok: true })
+}
+
+/// Whose account.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIdInput {
+    /// The user.
+    pub user_id: Uuid,
+}
+
+/// Enable or disable an account.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserActiveInput {
+    /// The user.
+    pub user_id: Uuid,
+    /// `false` disables the account and ends its sessions at once.
+    pub active: bool,
+}
+
+/// A reset password, shown to the administrator this once.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PasswordResetOutput {
+    /// The user, now with `must_change_password`.
+    pub user: User,
+    /// The temporary password to hand over; it is not stored anywhere in clear.
+    pub temporary_password: String,
+}
+
+/// Refuses an administrator's action on their own account.
+fn not_oneself(who: &Session, user_id: Uuid, message: &str) -> Result<()> {
+    if who.user_id == user_id {
+        return Err(Error::field("own_account", "user_id", message));
+    }
+    Ok(())
+}
+
+/// 启用、停用用户: recorded as `user.active_changed`; disabling ends the user's sessions in
+/// the same transaction, so their next request is refused.
+pub fn user_set_active(
+    register: &mut Register,
+    who: &Session,
+    input: UserActiveInput,
+) -> Result<User> {
+    not_oneself(who, input.user_id, "不能停用或启用本人的账号")?;
+    let user = user_by_id(register.conn(), input.user_id)?;
+    if user.active == input.active {
+        return Ok(user);
+    }
+    register.write(&who.user_id.to_string(), |w| {
+        w.record(EventBody::UserActiveChanged {
+            user_id: input.user_id,
+            active: input.active,
+        })?;
+        if !input.active {
+            auth::close_sessions_of(w.conn(), input.user_id)?;
+        }
+        Ok(())
+    })?;
+    user_by_id(register.conn(), input.user_id)
+}
+
+/// Characters of a temporary password.
+const TEMPORARY_PASSWORD_CHARS: usize = 12;
+
+/// 重置用户密码: a generated temporary password the user must change at the next sign-in;
+/// their sessions end and a lockout is lifted.
+pub fn user_password_reset(
+    register: &mut Register,
+    who: &Session,
+    input: UserIdInput,
+) -> Result<PasswordResetOutput> {
+    not_oneself(who, input.user_id, "本人的密码请在“设置”中修改")?;
+    let user = user_by_id(register.conn(), input.user_id)?;
+    let temporary_password = auth::generate_password(register, TEMPORARY_PASSWORD_CHARS);
+    let password_hash = auth::hash_password(&temporary_password)?;
+    register.write(&who.user_id.to_string(), |w| {
+        w.record(EventBody::UserPasswordReset {
+            user_id: input.user_id,
+            password_hash,
+        })?;
+        auth::close_sessions_of(w.conn(), input.user_id)?;
+        auth::clear_failures(w.conn(), &user.username)?;
+        Ok(())
+    })?;
+    Ok(PasswordResetOutput {
+        user: user_by_id(register.conn(), input.user_id)?,
+        temporary_password,
+    })
 }
 
 /// What the centre's administrator can set. Every value has a default that follows the law or
@@ -304,6 +427,15 @@ pub struct Settings {
     /// desk; a ticket issued outside it is marked so, never refused (staff stay for late
     /// visitors). Empty: no hours set.
     pub hall_opening_hours: String,
+    /// After this many failed sign-ins in a row the account is locked (等保: 登录失败处理).
+    pub login_lockout_failures: u32,
+    /// For how many minutes a locked account stays locked (the right password included).
+    pub login_lockout_minutes: u32,
+    /// A session ends after this many minutes without a request; the desk asks for the
+    /// password again in place.
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in however busy it was.
+    pub session_max_hours: u32,
 }
 
 /// How 15-digit legacy ID numbers are handled.
@@ -337,6 +469,10 @@ impl Default for Settings {
             hall_no_show_to_end: false,
             hall_recall_limit: 2,
             hall_opening_hours: "08:30-12:00,14:00-17:30".to_owned(),
+            login_lockout_failures: auth::DEFAULT_LOCKOUT_FAILURES,
+            login_lockout_minutes: auth::DEFAULT_LOCKOUT_MINUTES,
+            session_idle_minutes: auth::DEFAULT_SESSION_IDLE_MINUTES,
+            session_max_hours: auth::DEFAULT_SESSION_MAX_HOURS,
         }
     }
 }
@@ -414,7 +550,43 @@ pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> 
             "过号后顺延人数应在0至50人之间",
         ));
     }
+    if !(3..=10).contains(&input.login_lockout_failures) {
+        return Err(Error::field(
+            "out_of_range",
+            "login_lockout_failures",
+            "锁定前允许的连续登录失败次数应在3至10次之间",
+        ));
+    }
+    if !(1..=1440).contains(&input.login_lockout_minutes) {
+        return Err(Error::field(
+            "out_of_range",
+            "login_lockout_minutes",
+            "账号锁定时间应在1至1440分钟之间",
+        ));
+    }
+    if !(1..=240).contains(&input.session_idle_minutes) {
+        return Err(Error::field(
+            "out_of_range",
+            "session_idle_minutes",
+            "无操作自动退出时间应在1至240分钟之间",
+        ));
+    }
+    if !(1..=24).contains(&input.session_max_hours) {
+        return Err(Error::field(
+            "out_of_range",
+            "session_max_hours",
+            "登录最长有效时间应在1至24小时之间",
+        ));
+    }
+    if i64::from(input.session_max_hours) * 60 < i64::from(input.session_idle_minutes) {
+        return Err(Error::field(
+            "out_of_range",
+            "session_max_hours",
+            "登录最长有效时间不能短于无操作自动退出时间",
+        ));
+    }
     super::hall::parse_hours(&input.hall_opening_hours)?;
+    super::hall::check_priorities(&input.hall_priorities)?;
     let font = input.letter_font_path.trim();
     if !font.is_empty() {
         // Refuse a path that is not a font the letters can use, before anyone prints with it.

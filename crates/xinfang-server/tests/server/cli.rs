@@ -1,5 +1,6 @@
 //! `xinfang` on the command line: init → demo → verify, a corrupted row caught by verify, and
-//! `xinfang call` answering bad input with a coded error, a non-zero exit and no change.
+//! `xinfang call` answering bad input with a coded error, a non-zero exit and no change, and a
+//! generated first password that must be changed.
 
 use serde_json::{Value, json};
 
@@ -179,4 +180,43 @@ fn an_administrators_code_table_replaces_the_bundled_one() {
         .env("XINFANG_USER", "admin")
         .env("XINFANG_PASSWORD", ADMIN_PASSWORD));
     assert!(stdout(&out).contains("检举控告"));
+}
+
+#[test]
+fn a_generated_first_password_must_be_changed_and_a_chosen_one_need_not() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(xinfang(dir.path()).args(["init", "--centre-code", "XF3301"]));
+    assert!(out.status.success(), "init: {}", stderr(&out));
+    let printed = stdout(&out);
+    let password = printed
+        .split("初始密码：")
+        .nth(1)
+        .and_then(|rest| rest.split('（').next())
+        .expect("the generated password is printed")
+        .to_owned();
+    xinfang_core::auth::check_password_policy(&password, "admin", "p")
+        .expect("the generated password passes the policy");
+    let as_admin = |op: &str, input: &str, password: &str| {
+        run(xinfang(dir.path())
+            .args(["call", op, input])
+            .env("XINFANG_USER", "admin")
+            .env("XINFANG_PASSWORD", password))
+    };
+    let out = as_admin("user_list", "{}", &password);
+    assert!(!out.status.success());
+    let err: Value = serde_json::from_str(stderr(&out).trim()).expect("json error");
+    assert_eq!(err["code"], "password_change_required", "{err}");
+    let change = format!(r#"{{"old_password":"{password}","new_password":"Admin-chosen-2026"}}"#);
+    let out = as_admin("password_change", &change, &password);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_admin("user_list", "{}", "Admin-chosen-2026");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // `initialised` gives the password at init: the administrator chose it and works at once.
+    let dir = initialised(0);
+    let out = run(xinfang(dir.path())
+        .args(["call", "user_list", "{}"])
+        .env("XINFANG_USER", "admin")
+        .env("XINFANG_PASSWORD", ADMIN_PASSWORD));
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -14,9 +14,10 @@ fn hall(server: &Server) -> (String, Vec<String>) {
         let (status, body) = server.call(
             "user_create",
             Some(&admin),
-            &json!({ "username": user, "display_name": user, "role": role, "password": "hall-pass-2026" }),
+            &json!({ "username": user, "display_name": user, "role": role, "password": "Hall-init-2026" }),
         );
         assert_eq!(status, 200, "{body}");
+        server.first_login(user, "Hall-init-2026", "hall-pass-2026");
     }
     let (status, _) = server.call(
         "hall_queue_set",
@@ -545,6 +546,15 @@ fn the_administrators_hall_rules_apply_recall_limit_no_show_to_the_end_and_openi
         assert_eq!(status, 422, "{field}: {body}");
         assert_eq!(body["field"], field);
     }
+    let (status, body) = server.call(
+        "settings_set",
+        Some(&admin),
+        &json!({ "hall_priorities": [
+            { "code": "vulnerable", "name": "老年人、残疾人、孕妇", "rank": 1 },
+            { "code": "vulnerable", "name": "军人", "rank": 2 } ] }),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "hall_priorities[1].code");
     // Hours that exclude every moment of the day: tickets are still issued, marked so, and
     // the board says it is outside hours.
     let (status, body) = server.call(

@@ -1,5 +1,6 @@
-//! `xinfang serve` on loopback: sign-in, a registration end to end, and bad input answered with
-//! 4xx and a coded error while the register stays unchanged.
+//! `xinfang serve` on loopback: sign-in, a registration end to end, bad input answered with
+//! 4xx and a coded error while the register stays unchanged, and a disabled user's open session
+//! refused at its next request.
 
 use serde_json::{Value, json};
 
@@ -154,4 +155,67 @@ fn signing_in_works_even_with_a_stale_token_left_in_the_desk() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body["token"].is_string());
+}
+
+#[test]
+fn a_disabled_users_open_session_is_refused_at_the_next_request() {
+    let dir = initialised(0);
+    let server = Server::start(dir.path());
+    let admin = server.login("admin", ADMIN_PASSWORD);
+    let (status, user) = server.call(
+        "user_create",
+        Some(&admin),
+        &json!({ "username": "sunli", "display_name": "孙丽", "role": "guide", "password": "Sunli-init-2026" }),
+    );
+    assert_eq!(status, 200, "{user}");
+    let token = server.first_login("sunli", "Sunli-init-2026", "Sunli-own-2026");
+    let (status, _) = server.call("matter_search", Some(&token), &json!({}));
+    assert_eq!(status, 200, "the session works");
+
+    let (status, changed) = server.call(
+        "user_set_active",
+        Some(&admin),
+        &json!({ "user_id": user["id"], "active": false }),
+    );
+    assert_eq!(
+        (status, &changed["active"]),
+        (200, &json!(false)),
+        "{changed}"
+    );
+    let (status, err) = server.call("matter_search", Some(&token), &json!({}));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("unauthenticated")),
+        "the open session ended at once: {err}"
+    );
+    let (status, err) = server.call(
+        "auth_login",
+        None,
+        &json!({ "username": "sunli", "password": "Sunli-own-2026" }),
+    );
+    assert_eq!((status, err["code"].as_str()), (403, Some("disabled")));
+    assert!(
+        err["message"].as_str().unwrap_or("").contains("停用"),
+        "{err}"
+    );
+
+    // The administrator's own session is untouched, and they cannot disable themselves.
+    let (status, me) = server.call("session_me", Some(&admin), &json!({}));
+    assert_eq!(status, 200);
+    let (status, err) = server.call(
+        "user_set_active",
+        Some(&admin),
+        &json!({ "user_id": me["user"]["user_id"], "active": false }),
+    );
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (422, Some("own_account"), Some("user_id"))
+    );
+    let (status, _) = server.call(
+        "user_set_active",
+        Some(&admin),
+        &json!({ "user_id": user["id"], "active": true }),
+    );
+    assert_eq!(status, 200);
+    server.login("sunli", "Sunli-own-2026");
 }

@@ -42,7 +42,7 @@ fn a_notice_prints_through_cups_and_the_print_is_logged() {
     let (status, _) = server.call(
         "user_create",
         Some(&admin),
-        &json!({ "username": "zhao", "display_name": "赵敏", "role": "handler", "password": "handler-pass-2026" }),
+        &json!({ "username": "zhao", "display_name": "赵敏", "role": "handler", "password": "Handler-init-2026" }),
     );
     assert_eq!(status, 200);
     let (_, mut settings) = server.call("settings_get", Some(&admin), &json!({}));
@@ -50,7 +50,7 @@ fn a_notice_prints_through_cups_and_the_print_is_logged() {
     // A4 documents go to this queue unless a print names another.
     settings["letter_printer"] = json!("XinfangPDF");
     assert_eq!(server.call("settings_set", Some(&admin), &settings).0, 200);
-    let token = server.login("zhao", "handler-pass-2026");
+    let token = server.first_login("zhao", "Handler-init-2026", "handler-pass-2026");
     let (status, matter) = server.call(
         "matter_register",
         Some(&token),

@@ -141,6 +141,31 @@ impl Server {
         assert_eq!(status, 200, "login: {body}");
         body["token"].as_str().expect("token").to_owned()
     }
+
+    /// The first sign-in of a user an administrator created: they are made to replace the
+    /// initial password before anything else, and then work with the same session.
+    pub fn first_login(&self, user: &str, initial: &str, chosen: &str) -> String {
+        let (status, body) = self.call(
+            "auth_login",
+            None,
+            &serde_json::json!({"username": user, "password": initial}),
+        );
+        assert_eq!(status, 200, "login: {body}");
+        assert_eq!(body["must_change_password"], true, "{body}");
+        let token = body["token"].as_str().expect("token").to_owned();
+        let (status, body) = self.call("matter_search", Some(&token), &serde_json::json!({}));
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("password_change_required"))
+        );
+        let (status, body) = self.call(
+            "password_change",
+            Some(&token),
+            &serde_json::json!({"old_password": initial, "new_password": chosen}),
+        );
+        assert_eq!(status, 200, "password_change: {body}");
+        token
+    }
 }
 
 /// Requests to a server by port alone, for other threads.
