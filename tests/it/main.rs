@@ -9,5 +9,6 @@ mod rebuild;
 mod register;
 mod report;
 mod search;
+mod sync;
 mod tidy;
 mod workflow;

@@ -115,6 +115,12 @@ const routes: RouteRecordRaw[] = [
         meta: { roles: ADMINS, title: zh.nav.systemSettings },
       },
       {
+        path: 'admin/sync',
+        name: 'admin-sync',
+        component: () => import('./views/admin/SyncView.vue'),
+        meta: { roles: OVERSEERS, title: zh.nav.sync },
+      },
+      {
         path: ':pathMatch(.*)*',
         name: 'not-found',
         component: () => import('./views/NotFoundView.vue'),

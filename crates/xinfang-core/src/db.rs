@@ -59,6 +59,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_identity",
         include_str!("../../../schemas/desk/0012_identity.sql"),
     ),
+    (
+        "0013_sync",
+        include_str!("../../../schemas/desk/0013_sync.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -25,6 +25,7 @@ pub mod projection;
 pub mod register;
 pub mod schema;
 pub mod search;
+pub mod sync;
 pub mod verify;
 
 pub use error::{ApiError, Error, Result};

@@ -203,6 +203,10 @@ operations! {
     calendar_import(CalendarYear) -> CalendarInfo, Access::Roles(ADMINS), mutates: true, "导入全年节假日安排";
     calendar_overlay_set(OverlayInput) -> CalendarInfo, Access::Roles(ADMINS), mutates: true, "设置本县节假日调整";
     clocks_calendar_check(Empty) -> Vec<ClockMove>, Access::Roles(OVERSEERS), mutates: false, "节假日表更新后的期限核对";
+    sync_status(Empty) -> SyncStatus, Access::Roles(OVERSEERS), mutates: false, "与县级枢纽的同步状态";
+    sync_configure(SyncConfigureInput) -> SyncStatus, Access::Roles(ADMINS), mutates: false, "设置县级枢纽地址与注册码";
+    sync_request(Empty) -> Done, Access::Roles(OVERSEERS), mutates: false, "立即同步";
+    county_inbox_list(InboxListInput) -> Vec<InboxEvent>, Access::Roles(OVERSEERS), mutates: false, "县级下发（交办、转送、督办等）";
 }
 
 /// Finds an operation by name.

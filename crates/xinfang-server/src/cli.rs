@@ -59,6 +59,10 @@ pub enum Command {
         /// Create the register with a first administrator if the data directory is empty.
         #[arg(long)]
         init_if_empty: bool,
+        /// Seconds between syncs with the county hub (when one is configured); failures back
+        /// off exponentially up to ten minutes, and 立即同步 runs at once.
+        #[arg(long, default_value_t = 30)]
+        sync_interval: u64,
     },
     /// Run one operation: JSON input as an argument or `-` for stdin, JSON output on stdout.
     Call {
@@ -199,7 +203,8 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             listen,
             ui,
             init_if_empty,
-        } => serve(data_dir, &listen, ui, init_if_empty),
+            sync_interval,
+        } => serve(data_dir, &listen, ui, init_if_empty, sync_interval),
         Command::Call {
             operation,
             input,
@@ -314,6 +319,7 @@ fn serve(
     listen: &str,
     ui: Option<PathBuf>,
     init_if_empty: bool,
+    sync_interval: u64,
 ) -> anyhow::Result<ExitCode> {
     let mut register = data::open(data_dir)?;
     if register.centre().is_err() {
@@ -357,7 +363,13 @@ fn serve(
         if let Some(ui) = &ui {
             println!("UI: {}", ui.display());
         }
-        crate::http::serve(listener, crate::http::AppState::new(register), ui).await?;
+        let state = crate::http::AppState::new(register);
+        let worker = crate::sync::SyncWorker::spawn(
+            state.register(),
+            std::time::Duration::from_secs(sync_interval.max(1)),
+        );
+        crate::http::serve(listener, state, ui).await?;
+        worker.stop();
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -10,3 +10,4 @@ pub mod changes;
 pub mod cli;
 pub mod data;
 pub mod http;
+pub mod sync;

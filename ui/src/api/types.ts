@@ -577,6 +577,32 @@ export interface IdNumberInput {
 /** The identity document a petitioner showed. */
 export type IdType = "resident_id" | "passport" | "hk_mo_tw" | "other" | "none";
 
+/** One event received from the county. */
+export interface InboxEvent {
+  /** When it was written (UTC). */
+  at: string;
+  /** The hub's cursor. */
+  cursor: number;
+  /** Event id. */
+  id: string;
+  /** Kind (`county.assignment`, …). */
+  kind: string;
+  /** Kind in Chinese. */
+  kind_name: string;
+  /** The origin that wrote it (the hub's, for county events). */
+  origin: string;
+  /** Payload as sent. */
+  payload: unknown;
+  /** When this desk received it (UTC). */
+  received_at: string;
+}
+
+/** Which inbox events to list. */
+export interface InboxListInput {
+  /** At most this many, newest first (default 100, at most 500). */
+  limit?: number | null;
+}
+
 /** One indicator's figures. */
 export interface Indicator {
   /** Which. */
@@ -1753,6 +1779,56 @@ export interface SuperviseInput {
 /** 催办 or 督办. */
 export type SuperviseLevel = "urge" | "supervise";
 
+/** Where the county hub is, and the one-time code its administrator gave. */
+export interface SyncConfigureInput {
+  /** 注册码 from `xinfang-hub centre add`; empty keeps the current enrolment. */
+  enrolment_code?: string | null;
+  /** 县级枢纽地址, e.g. `http://10.0.0.5:8787`. */
+  hub_url: string;
+}
+
+/** The last error of the exchange. */
+export interface SyncError {
+  /** When it happened (UTC). */
+  at?: string | null;
+  /** Stable code: the hub's (`unauthenticated`, `revoked`, `conflicting_event`, …) or the desk's (`unreachable`, `hub_error`). */
+  code: string;
+  /** Chinese message, the hub's own where it sent one. */
+  message: string;
+}
+
+/** What the sync panel shows. */
+export interface SyncStatus {
+  /** The hub's acknowledged mark, as last heard. */
+  acknowledged: number;
+  /** A hub URL is set. */
+  configured: boolean;
+  /** The last run reached the hub and finished without error. */
+  connected: boolean;
+  /** The centre holds a credential from the hub. */
+  enrolled: boolean;
+  /** An enrolment code waits to be redeemed. */
+  enrolment_pending: boolean;
+  /** Events not yet acknowledged by the hub (`local_seq - acknowledged`). */
+  events_waiting: number;
+  /** The hub URL. */
+  hub_url?: string | null;
+  /** Events received from the county. */
+  inbox_count: number;
+  /** When the worker last tried (UTC). */
+  last_attempt?: string | null;
+  /** The last error, until a run succeeds. */
+  last_error?: SyncError | null;
+  /** When a run last completed (UTC). */
+  last_success?: string | null;
+  /** The highest seq of this centre's own events. */
+  local_seq: number;
+  /** Time of the oldest unacknowledged event (UTC). */
+  oldest_unsent?: string | null;
+  /** A run was asked for and has not started yet. */
+  requested: boolean;
+}
+
 /** A ticket as the desks and rooms see it. */
 export interface Ticket {
   /** Waiting ahead of it in its queue. */
@@ -2101,6 +2177,14 @@ export interface Operations {
   calendar_overlay_set: { input: OverlayInput; output: CalendarInfo };
   /** 节假日表更新后的期限核对 */
   clocks_calendar_check: { input: Empty; output: ClockMove[] };
+  /** 与县级枢纽的同步状态 */
+  sync_status: { input: Empty; output: SyncStatus };
+  /** 设置县级枢纽地址与注册码 */
+  sync_configure: { input: SyncConfigureInput; output: SyncStatus };
+  /** 立即同步 */
+  sync_request: { input: Empty; output: Done };
+  /** 县级下发（交办、转送、督办等） */
+  county_inbox_list: { input: InboxListInput; output: InboxEvent[] };
 }
 
 /** Names of all operations. */

@@ -34,6 +34,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'indicators', path: '/indicators', label: zh.nav.indicators, roles: OVERSEERS },
   { name: 'admin-users', path: '/admin/users', label: zh.nav.users, roles: ADMINS },
   { name: 'admin-settings', path: '/admin/settings', label: zh.nav.systemSettings, roles: ADMINS },
+  { name: 'admin-sync', path: '/admin/sync', label: zh.nav.sync, roles: OVERSEERS },
 ]
 
 /** The menu of a role, in menu order. */

@@ -15,6 +15,12 @@ describe('navFor', () => {
     expect(admin).not.toContain('matter-new')
   })
 
+  it('shows the sync panel to supervisors and administrators only', () => {
+    expect(navFor('admin').map((i) => i.name)).toContain('admin-sync')
+    expect(navFor('supervisor').map((i) => i.name)).toContain('admin-sync')
+    expect(navFor('handler').map((i) => i.name)).not.toContain('admin-sync')
+  })
+
   it('guards routes and shortcuts by role', () => {
     expect(mayOpen('admin', ['guide'])).toBe(false)
     expect(mayOpen('admin', undefined)).toBe(true)

@@ -16,6 +16,7 @@ mod report;
 mod risk;
 mod search;
 mod supervision;
+mod sync;
 mod system;
 mod workflow;
 
@@ -30,6 +31,7 @@ pub use report::*;
 pub use risk::*;
 pub use search::*;
 pub use supervision::*;
+pub use sync::*;
 pub use system::*;
 pub use workflow::*;
 

@@ -5,3 +5,4 @@ mod hall;
 mod http;
 mod print;
 mod support;
+mod sync;

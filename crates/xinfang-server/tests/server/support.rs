@@ -73,8 +73,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// `serve` with extra arguments (`--sync-interval 1`).
+    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
         let mut child = xinfang(data)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

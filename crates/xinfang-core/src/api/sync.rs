@@ -1,0 +1,256 @@
+//! 同步: the sync panel's operations. They read and set the desk's sync bookkeeping
+//! (`crate::sync`); the exchange itself runs in the server's worker, never in a request.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Done, Empty};
+use crate::{Error, Result, auth::Session, register::Register, sync};
+
+/// The last error of the exchange.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SyncError {
+    /// Stable code: the hub's (`unauthenticated`, `revoked`, `conflicting_event`, …) or the
+    /// desk's (`unreachable`, `hub_error`).
+    pub code: String,
+    /// Chinese message, the hub's own where it sent one.
+    pub message: String,
+    /// When it happened (UTC).
+    pub at: Option<String>,
+}
+
+/// What the sync panel shows.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SyncStatus {
+    /// A hub URL is set.
+    pub configured: bool,
+    /// The hub URL.
+    pub hub_url: Option<String>,
+    /// The centre holds a credential from the hub.
+    pub enrolled: bool,
+    /// An enrolment code waits to be redeemed.
+    pub enrolment_pending: bool,
+    /// The last run reached the hub and finished without error.
+    pub connected: bool,
+    /// When the worker last tried (UTC).
+    pub last_attempt: Option<String>,
+    /// When a run last completed (UTC).
+    pub last_success: Option<String>,
+    /// The highest seq of this centre's own events.
+    pub local_seq: i64,
+    /// The hub's acknowledged mark, as last heard.
+    pub acknowledged: i64,
+    /// Events not yet acknowledged by the hub (`local_seq - acknowledged`).
+    pub events_waiting: i64,
+    /// Time of the oldest unacknowledged event (UTC).
+    pub oldest_unsent: Option<String>,
+    /// The last error, until a run succeeds.
+    pub last_error: Option<SyncError>,
+    /// Events received from the county.
+    pub inbox_count: i64,
+    /// A run was asked for and has not started yet.
+    pub requested: bool,
+}
+
+/// 同步状态.
+pub fn sync_status(register: &mut Register, _who: &Session, _input: Empty) -> Result<SyncStatus> {
+    let state = sync::state(register)?;
+    let local_seq = sync::local_seq(register)?;
+    let origin = register.centre()?.origin.to_string();
+    let conn = register.conn();
+    let oldest_unsent: Option<String> = conn.query_row(
+        "SELECT min(at) FROM events WHERE origin = ?1 AND seq > ?2",
+        rusqlite::params![origin, state.acknowledged],
+        |r| r.get(0),
+    )?;
+    let inbox_count: i64 = conn.query_row("SELECT count(*) FROM county_inbox", [], |r| r.get(0))?;
+    let last_error = state.last_error_code.clone().map(|code| SyncError {
+        code,
+        message: state.last_error_message.clone().unwrap_or_default(),
+        at: state.last_error_at.clone(),
+    });
+    Ok(SyncStatus {
+        configured: state.hub_url.is_some(),
+        enrolled: state.credential.is_some(),
+        enrolment_pending: state.enrolment_code.is_some() && state.credential.is_none(),
+        connected: state.last_success.is_some() && last_error.is_none(),
+        hub_url: state.hub_url,
+        last_attempt: state.last_attempt,
+        last_success: state.last_success,
+        local_seq,
+        acknowledged: state.acknowledged,
+        events_waiting: (local_seq - state.acknowledged).max(0),
+        oldest_unsent,
+        last_error,
+        inbox_count,
+        requested: state.requested_at.is_some(),
+    })
+}
+
+/// Where the county hub is, and the one-time code its administrator gave.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfigureInput {
+    /// 县级枢纽地址, e.g. `http://10.0.0.5:8787`.
+    pub hub_url: String,
+    /// 注册码 from `xinfang-hub centre add`; empty keeps the current enrolment.
+    #[serde(default)]
+    pub enrolment_code: Option<String>,
+}
+
+/// Checks a hub URL: `http://host[:port]` with nothing after but an optional `/`.
+pub fn validate_hub_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(Error::required("hub_url", "县级枢纽地址"));
+    }
+    let bad = |message: &str| Err(Error::field("invalid_hub_url", "hub_url", message));
+    if url.starts_with("https://") {
+        return bad("本版本与枢纽之间暂不支持 https，请填写 http:// 地址（或经本机 TLS 代理）");
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return bad("地址应以 http:// 开头，例如 http://10.0.0.5:8787");
+    };
+    let host_port = rest.trim_end_matches('/');
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    if !host_ok {
+        return bad("地址中的主机名不正确，例如 http://10.0.0.5:8787");
+    }
+    if let Some(port) = port
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return bad("端口应为 1–65535 之间的数字");
+    }
+    if url.len() > 200 {
+        return bad("地址过长");
+    }
+    Ok(format!("http://{host_port}"))
+}
+
+/// 设置同步.
+pub fn sync_configure(
+    register: &mut Register,
+    _who: &Session,
+    input: SyncConfigureInput,
+) -> Result<SyncStatus> {
+    let url = validate_hub_url(&input.hub_url)?;
+    let code = match input.enrolment_code.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(code) => {
+            let normal: String = code
+                .chars()
+                .filter(|c| !matches!(c, '-' | ' '))
+                .collect::<String>()
+                .to_ascii_uppercase();
+            if normal.len() != 20 || !normal.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(Error::field(
+                    "invalid_enrolment_code",
+                    "enrolment_code",
+                    "注册码应为 20 位字母和数字（可含短横线），请按县级枢纽给出的注册码填写",
+                ));
+            }
+            Some(normal)
+        }
+    };
+    let state = sync::state(register)?;
+    if code.is_none() && state.credential.is_none() && state.enrolment_code.is_none() {
+        return Err(Error::required("enrolment_code", "注册码"));
+    }
+    sync::configure(register, &url, code.as_deref())?;
+    sync_status(register, _who, Empty {})
+}
+
+/// 立即同步.
+pub fn sync_request(register: &mut Register, _who: &Session, _input: Empty) -> Result<Done> {
+    sync::request(register)?;
+    Ok(Done { ok: true })
+}
+
+/// Which inbox events to list.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxListInput {
+    /// At most this many, newest first (default 100, at most 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One event received from the county.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct InboxEvent {
+    /// The hub's cursor.
+    pub cursor: i64,
+    /// Event id.
+    pub id: String,
+    /// The origin that wrote it (the hub's, for county events).
+    pub origin: String,
+    /// Kind (`county.assignment`, …).
+    pub kind: String,
+    /// Kind in Chinese.
+    pub kind_name: String,
+    /// Payload as sent.
+    pub payload: serde_json::Value,
+    /// When it was written (UTC).
+    pub at: String,
+    /// When this desk received it (UTC).
+    pub received_at: String,
+}
+
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "county.assignment" => "交办",
+        "county.forward" => "转送",
+        "county.supervision" => "督办",
+        "county.reminder" => "催办",
+        "county.calendar" => "节假日安排",
+        "county.codes" => "代码表",
+        "county.template" => "文书模板",
+        _ => "其他",
+    }
+}
+
+/// 县级下发.
+pub fn county_inbox_list(
+    register: &mut Register,
+    _who: &Session,
+    input: InboxListInput,
+) -> Result<Vec<InboxEvent>> {
+    let limit = input.limit.unwrap_or(100).clamp(1, 500);
+    let mut stmt = register.conn().prepare(
+        "SELECT cursor, id, origin, kind, payload, at, received_at FROM county_inbox
+         ORDER BY cursor DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (cursor, id, origin, kind, payload, at, received_at) = row?;
+        out.push(InboxEvent {
+            cursor,
+            id,
+            origin,
+            kind_name: kind_name(&kind).to_owned(),
+            kind,
+            payload: serde_json::from_str(&payload)?,
+            at,
+            received_at,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,293 @@
+//! The sync worker: the desk's side of the exchange with the county hub (`crates/xinfang-hub`).
+//!
+//! A thread that runs every `interval` (and at once when `sync_request` set `requested_at`),
+//! backing off exponentially after a failure up to `MAX_BACKOFF`. One run: enrol if there is a
+//! code and no credential; `GET /api/v1/mark`; push the outbox in batches of `PUSH_BATCH` until
+//! it is empty; pull after the cursor until `more` is false; record success or the error.
+//!
+//! Architecture invariant: the register lock is taken only for the short reads and writes of
+//! `xinfang_core::sync`, never while a request to the hub is in flight, so nothing a desk does
+//! ever waits for the network. Errors are recorded (code + Chinese message), never panics.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    thread::JoinHandle,
+    time::{Duration, Instant},
+};
+
+use serde::{Serialize, de::DeserializeOwned};
+use xinfang_core::{register::Register, sync};
+use xinfang_sync::{
+    EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse, WireError,
+};
+
+/// Events per push request.
+pub const PUSH_BATCH: usize = 500;
+/// Events per pull request.
+pub const PULL_BATCH: usize = 500;
+/// The longest wait between attempts after repeated failures.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// How often the worker looks at `requested_at` and the stop flag.
+const POLL: Duration = Duration::from_millis(200);
+
+/// One failed step, as it is recorded for the sync panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncFailure {
+    /// The hub's code, or the desk's (`unreachable`, `hub_error`, `rejected`, `push_stalled`).
+    pub code: String,
+    /// Chinese message.
+    pub message: String,
+}
+
+impl SyncFailure {
+    fn new(code: &str, message: impl Into<String>) -> SyncFailure {
+        SyncFailure {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<xinfang_core::Error> for SyncFailure {
+    fn from(err: xinfang_core::Error) -> SyncFailure {
+        SyncFailure::new(err.code(), format!("本机登记簿读写失败：{err}"))
+    }
+}
+
+/// A running worker; stops (and joins) on drop or `stop`.
+pub struct SyncWorker {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl SyncWorker {
+    /// Starts the worker on a shared register.
+    pub fn spawn(register: Arc<Mutex<Register>>, interval: Duration) -> SyncWorker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("xinfang-sync".into())
+            .spawn(move || worker_loop(&register, interval, &flag))
+            .expect("spawn the sync thread");
+        SyncWorker {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops the worker: it finishes its current step and ends. Waits for it up to two
+    /// seconds, so a hub that does not answer never holds a shutdown up; a thread still in a
+    /// request then ends with the process (nothing of it is half-written: every record is one
+    /// statement or one transaction).
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(handle) = self.handle.take() {
+            let until = Instant::now() + Duration::from_secs(2);
+            while !handle.is_finished() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for SyncWorker {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn locked<T>(
+    register: &Mutex<Register>,
+    f: impl FnOnce(&Register) -> xinfang_core::Result<T>,
+) -> Result<T, SyncFailure> {
+    let guard = register.lock().unwrap_or_else(|poison| poison.into_inner());
+    Ok(f(&guard)?)
+}
+
+fn worker_loop(register: &Mutex<Register>, interval: Duration, stop: &AtomicBool) {
+    let interval = interval.max(Duration::from_millis(100));
+    let mut delay = interval;
+    let mut next = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        let requested =
+            locked(register, |r| Ok(sync::state(r)?.requested_at.is_some())).unwrap_or(false);
+        if requested || Instant::now() >= next {
+            // A bug in a run must not end the worker (or the server): it is recorded instead.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_once(register)))
+                .unwrap_or_else(|_| {
+                    Err(SyncFailure::new(
+                        "internal",
+                        "同步程序内部错误，将稍后重试；如反复出现请联系管理员",
+                    ))
+                });
+            match run {
+                Ok(()) => delay = interval,
+                Err(failure) => {
+                    // Recording can itself fail (a full disk); the next run tries again.
+                    let _ = locked(register, |r| {
+                        sync::record_error(r, &failure.code, &failure.message)
+                    });
+                    delay = (delay * 2).min(MAX_BACKOFF).max(interval);
+                }
+            }
+            next = Instant::now() + delay;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// One sync run. Does nothing (and succeeds) when no hub is configured.
+pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
+    let (state, enrol) = locked(register, |r| {
+        let state = sync::state(r)?;
+        if state.hub_url.is_some() {
+            sync::record_attempt(r)?;
+        }
+        Ok((state, sync::enrol_request(r)?))
+    })?;
+    let Some(url) = state.hub_url else {
+        return Ok(());
+    };
+    let hub = Hub::new(url.trim_end_matches('/'));
+    let credential = match (enrol, state.credential) {
+        (Some(request), _) => {
+            let answer: EnrolResponse = hub.post("/api/v1/enrol", None, &request)?;
+            locked(register, |r| {
+                sync::record_enrolled(r, answer.centre_id, &answer.credential)
+            })?;
+            answer.credential
+        }
+        (None, Some(credential)) => credential,
+        (None, None) => {
+            return Err(SyncFailure::new(
+                "not_enrolled",
+                "尚未在县级枢纽注册：请填写枢纽给出的注册码",
+            ));
+        }
+    };
+    let token = Some(credential.as_str());
+
+    let MarkResponse { acknowledged } = hub.get("/api/v1/mark", token)?;
+    locked(register, |r| sync::record_mark(r, acknowledged))?;
+    let mut mark = acknowledged;
+    loop {
+        let events = locked(register, |r| sync::outbox(r, mark, PUSH_BATCH))?;
+        if events.is_empty() {
+            break;
+        }
+        let answer: PushResponse = hub.post("/api/v1/push", token, &PushRequest { events })?;
+        locked(register, |r| sync::record_mark(r, answer.acknowledged))?;
+        if let Some(first) = answer.rejected.first() {
+            return Err(SyncFailure::new(
+                &first.code,
+                format!("第 {} 号事件被县级枢纽拒绝：{}", first.seq, first.message),
+            ));
+        }
+        if answer.acknowledged <= mark {
+            return Err(SyncFailure::new(
+                "push_stalled",
+                format!("县级枢纽未确认第 {} 号之后的事件", answer.acknowledged),
+            ));
+        }
+        mark = answer.acknowledged;
+    }
+
+    let mut cursor = locked(register, |r| Ok(sync::state(r)?.pull_cursor))?;
+    loop {
+        let page: PullResponse = hub.get(
+            &format!("/api/v1/pull?after={cursor}&limit={PULL_BATCH}"),
+            token,
+        )?;
+        locked(register, |r| {
+            sync::record_pulled(r, &page.events, page.next)
+        })?;
+        if !page.more || page.next <= cursor {
+            break;
+        }
+        cursor = page.next;
+    }
+    locked(register, sync::record_success)?;
+    Ok(())
+}
+
+/// Plain-HTTP JSON client of the hub.
+struct Hub {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Hub {
+    fn new(base: &str) -> Hub {
+        Hub {
+            base: base.to_owned(),
+            agent: ureq::Agent::config_builder()
+                .timeout_global(Some(Duration::from_secs(60)))
+                .http_status_as_error(false)
+                .build()
+                .into(),
+        }
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T, SyncFailure> {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        answer(request.call())
+    }
+
+    fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<T, SyncFailure> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| SyncFailure::new("internal", format!("无法编码请求：{e}")))?;
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        answer(request.send(&body[..]))
+    }
+}
+
+fn answer<T: DeserializeOwned>(
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<T, SyncFailure> {
+    let unreachable = |e: &dyn std::fmt::Display| {
+        SyncFailure::new("unreachable", format!("无法连接县级枢纽：{e}"))
+    };
+    let mut response = response.map_err(|e| unreachable(&e))?;
+    let status = response.status();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_string()
+        .map_err(|e| unreachable(&e))?;
+    if !status.is_success() {
+        return Err(match serde_json::from_str::<WireError>(&text) {
+            Ok(err) => SyncFailure::new(&err.code, err.message),
+            Err(_) => SyncFailure::new(
+                "hub_error",
+                format!("县级枢纽返回错误（HTTP {}）", status.as_u16()),
+            ),
+        });
+    }
+    serde_json::from_str(&text)
+        .map_err(|e| SyncFailure::new("hub_error", format!("县级枢纽的回答无法识别：{e}")))
+}

@@ -1,0 +1,204 @@
+//! The desk's sync bookkeeping (`xinfang_core::sync`) and the sync panel's operations, without
+//! a network: the outbox in seq order and wire form, the mark, pulled events applied twice, and
+//! the configure form's checks. The exchange itself is tested against a real hub in
+//! `crates/xinfang-server/tests/server/sync.rs`.
+
+use serde_json::json;
+use uuid::Uuid;
+use xinfang_core::sync;
+use xinfang_sync::{Routed, WireEvent};
+
+#[test]
+fn the_outbox_is_the_centres_own_events_above_the_mark_in_wire_form() {
+    let mut desk = xinfang_tests::TestDesk::new();
+    let origin = desk.register.centre().expect("centre").origin;
+    let all = sync::outbox(&desk.register, 0, 10_000).expect("outbox");
+    assert_eq!(all.len() as i64, desk.event_count());
+    assert!(
+        all.windows(2).all(|w| w[0].seq + 1 == w[1].seq),
+        "seq order, no gap"
+    );
+    assert!(all.iter().all(|e| e.origin == origin));
+    for event in &all {
+        if event.kind.starts_with("user.") {
+            assert_eq!(event.payload, serde_json::Value::Null, "{}", event.kind);
+        }
+    }
+    assert!(
+        all.iter().any(|e| e.kind.starts_with("user.")),
+        "the fixture has users"
+    );
+
+    let batch = sync::outbox(&desk.register, 2, 3).expect("batch");
+    assert_eq!(
+        batch.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![3, 4, 5]
+    );
+
+    let admin = desk.admin.clone();
+    let before = desk.ok(&admin, "sync_status", json!({}));
+    assert_eq!(before["events_waiting"], json!(desk.event_count()));
+    assert_eq!(before["configured"], false);
+    sync::record_mark(&desk.register, desk.event_count()).expect("mark");
+    let after = desk.ok(&admin, "sync_status", json!({}));
+    assert_eq!(after["events_waiting"], 0);
+    assert_eq!(after["oldest_unsent"], serde_json::Value::Null);
+    assert!(
+        sync::outbox(&desk.register, desk.event_count(), 500)
+            .expect("outbox")
+            .is_empty()
+    );
+}
+
+fn county_event(seq: i64) -> Routed {
+    Routed {
+        cursor: 100 + seq,
+        event: WireEvent {
+            id: Uuid::from_u128(seq as u128),
+            origin: Uuid::from_u128(u128::MAX),
+            seq,
+            actor: "county".into(),
+            at: "2026-11-28T01:00:00.000Z".into(),
+            kind: "county.assignment".into(),
+            schema_version: 1,
+            payload: json!({"upstream_number": format!("XF-{seq}")}),
+        },
+    }
+}
+
+#[test]
+fn a_pulled_event_applied_twice_changes_nothing() {
+    let mut desk = xinfang_tests::TestDesk::new();
+    let events_before = desk.event_count();
+    let page = vec![county_event(1), county_event(2)];
+    assert_eq!(
+        sync::record_pulled(&desk.register, &page, 102).expect("pull"),
+        2
+    );
+    assert_eq!(
+        sync::record_pulled(&desk.register, &page, 102).expect("again"),
+        0
+    );
+    assert_eq!(sync::state(&desk.register).expect("state").pull_cursor, 102);
+    // An older page does not move the cursor back.
+    sync::record_pulled(&desk.register, &page[..1], 101).expect("old page");
+    assert_eq!(sync::state(&desk.register).expect("state").pull_cursor, 102);
+    assert_eq!(
+        desk.event_count(),
+        events_before,
+        "the inbox is not the log"
+    );
+
+    let supervisor = desk.supervisor.clone();
+    let inbox = desk.ok(&supervisor, "county_inbox_list", json!({}));
+    assert_eq!(inbox.as_array().map(Vec::len), Some(2));
+    assert_eq!(inbox[0]["cursor"], 102, "newest first");
+    assert_eq!(inbox[0]["kind_name"], "交办");
+    let status = desk.ok(&supervisor, "sync_status", json!({}));
+    assert_eq!(status["inbox_count"], 2);
+}
+
+#[test]
+fn the_configure_form_checks_its_fields_and_only_the_admin_may_use_it() {
+    let mut desk = xinfang_tests::TestDesk::new();
+    let admin = desk.admin.clone();
+    let supervisor = desk.supervisor.clone();
+    let guide = desk.guide.clone();
+    for (input, field, code) in [
+        (
+            json!({"hub_url": "", "enrolment_code": "ABCDEFGHJKMNPQRSTVWX"}),
+            "hub_url",
+            "required",
+        ),
+        (
+            json!({"hub_url": "hub.example", "enrolment_code": "ABCDEFGHJKMNPQRSTVWX"}),
+            "hub_url",
+            "invalid_hub_url",
+        ),
+        (
+            json!({"hub_url": "http://hub:99999", "enrolment_code": "ABCDEFGHJKMNPQRSTVWX"}),
+            "hub_url",
+            "invalid_hub_url",
+        ),
+        (
+            json!({"hub_url": "http://10.0.0.5:8787", "enrolment_code": "short"}),
+            "enrolment_code",
+            "invalid_enrolment_code",
+        ),
+        (
+            json!({"hub_url": "http://10.0.0.5:8787"}),
+            "enrolment_code",
+            "required",
+        ),
+    ] {
+        let err = desk
+            .call(&admin, "sync_configure", input.clone())
+            .expect_err("refused");
+        let api = err.to_api();
+        assert_eq!(
+            (api.code.as_str(), api.field.as_deref()),
+            (code, Some(field)),
+            "{input}"
+        );
+        assert!(
+            !api.message.is_ascii(),
+            "a Chinese message: {}",
+            api.message
+        );
+    }
+    let err = desk
+        .call(
+            &supervisor,
+            "sync_configure",
+            json!({"hub_url": "http://10.0.0.5:8787"}),
+        )
+        .expect_err("forbidden");
+    assert_eq!(err.code(), "forbidden");
+    assert_eq!(
+        desk.call(&guide, "sync_status", json!({}))
+            .expect_err("forbidden")
+            .code(),
+        "forbidden"
+    );
+
+    let status = desk.ok(
+        &admin,
+        "sync_configure",
+        json!({"hub_url": " http://10.0.0.5:8787/ ", "enrolment_code": "abcd-efgh-jkmn-pqrs-tvwx"}),
+    );
+    assert_eq!(status["hub_url"], "http://10.0.0.5:8787");
+    assert_eq!(
+        (&status["enrolment_pending"], &status["requested"]),
+        (&json!(true), &json!(true))
+    );
+    let request = sync::enrol_request(&desk.register)
+        .expect("read")
+        .expect("a request");
+    assert_eq!(request.code, "ABCDEFGHJKMNPQRSTVWX");
+    assert_eq!(request.centre_code, "XF3301");
+
+    sync::record_attempt(&desk.register).expect("attempt");
+    sync::record_enrolled(&desk.register, Uuid::from_u128(9), "xfhub1_secret").expect("enrolled");
+    assert!(sync::enrol_request(&desk.register).expect("read").is_none());
+    // Enrolled: the URL can change without a new code.
+    let status = desk.ok(
+        &admin,
+        "sync_configure",
+        json!({"hub_url": "http://10.0.0.6:8787"}),
+    );
+    assert_eq!(
+        (&status["enrolled"], &status["requested"]),
+        (&json!(true), &json!(true))
+    );
+
+    sync::record_error(&desk.register, "revoked", "该接待中心已被县级枢纽停用").expect("error");
+    let status = desk.ok(&supervisor, "sync_status", json!({}));
+    assert_eq!(status["last_error"]["code"], "revoked");
+    assert_eq!(status["connected"], false);
+    sync::record_success(&desk.register).expect("success");
+    let status = desk.ok(&supervisor, "sync_status", json!({}));
+    assert_eq!(
+        (&status["connected"], &status["last_error"]),
+        (&json!(true), &serde_json::Value::Null)
+    );
+}

@@ -1,0 +1,20 @@
+// Typed wrappers for the sync panel: status, configuration, 立即同步 and the county inbox.
+import { call } from './transport'
+import type { Done, InboxEvent, SyncConfigureInput, SyncStatus } from './types'
+
+export function syncStatus(): Promise<SyncStatus> {
+  return call('sync_status', {})
+}
+
+export function syncConfigure(input: SyncConfigureInput): Promise<SyncStatus> {
+  return call('sync_configure', input)
+}
+
+/** Asks the host's sync worker to run now; it does, in the background. */
+export function syncRequest(): Promise<Done> {
+  return call('sync_request', {})
+}
+
+export function countyInbox(limit = 100): Promise<InboxEvent[]> {
+  return call('county_inbox_list', { limit })
+}
