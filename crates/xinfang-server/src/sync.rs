@@ -265,11 +265,29 @@ impl Hub {
     }
 }
 
+/// What a clerk reads when the hub cannot be reached: the likely cause in Chinese first, the
+/// system's own words after it for the county's IT staff.
+fn unreachable_message(detail: &str) -> String {
+    let lower = detail.to_ascii_lowercase();
+    let cause = if lower.contains("refused") {
+        "对方拒绝连接，县级枢纽可能未运行或端口不对"
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "连接超时，网络不通或县级枢纽无响应"
+    } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
+        "找不到该地址，请核对县级枢纽地址"
+    } else if lower.contains("unreachable") {
+        "网络不可达，请检查本机网络"
+    } else {
+        "网络连接失败"
+    };
+    format!("无法连接县级枢纽：{cause}（{detail}）。本机登记不受影响，恢复后自动补传。")
+}
+
 fn answer<T: DeserializeOwned>(
     response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<T, SyncFailure> {
     let unreachable = |e: &dyn std::fmt::Display| {
-        SyncFailure::new("unreachable", format!("无法连接县级枢纽：{e}"))
+        SyncFailure::new("unreachable", unreachable_message(&e.to_string()))
     };
     let mut response = response.map_err(|e| unreachable(&e))?;
     let status = response.status();
