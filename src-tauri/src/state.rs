@@ -1,5 +1,5 @@
 //! What the shell holds while running: in host mode the open register (shared with the LAN
-//! server when that is on), in desk mode the host's address.
+//! server when that is on) and its county sync worker, in desk mode the host's address.
 
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +29,21 @@ pub struct DeskState {
     pub config: Mutex<Option<ShellConfig>>,
     /// Current backend.
     pub backend: Mutex<Backend>,
+    /// Host mode: the county sync worker on the register (stopped when the backend changes).
+    sync: Mutex<Option<xinfang_server::sync::SyncWorker>>,
+}
+
+/// How often the host tries the county hub when nothing asks sooner (`xinfang serve`'s default).
+const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn sync_worker(backend: &Backend) -> Option<xinfang_server::sync::SyncWorker> {
+    match backend {
+        Backend::Host(register, _) => Some(xinfang_server::sync::SyncWorker::spawn(
+            register.clone(),
+            SYNC_INTERVAL,
+        )),
+        _ => None,
+    }
 }
 
 impl DeskState {
@@ -39,16 +54,23 @@ impl DeskState {
             None => Backend::Unconfigured,
             Some(config) => open_backend(&dirs, config),
         };
+        let sync = sync_worker(&backend);
         DeskState {
             dirs,
             config: Mutex::new(config),
             backend: Mutex::new(backend),
+            sync: Mutex::new(sync),
         }
     }
 
     /// Replaces the backend after the first-start choice or a change in settings.
     pub fn reconfigure(&self, config: ShellConfig) {
+        // The old worker stops before the old register is let go.
+        if let Some(worker) = lock(&self.sync).take() {
+            worker.stop();
+        }
         let backend = open_backend(&self.dirs, &config);
+        *lock(&self.sync) = sync_worker(&backend);
         *lock(&self.backend) = backend;
         *lock(&self.config) = Some(config);
     }
@@ -116,8 +138,11 @@ impl DeskState {
         }
     }
 
-    /// Checkpoints the WAL on exit.
+    /// Stops the sync worker and checkpoints the WAL on exit.
     pub fn shutdown(&self) {
+        if let Some(worker) = lock(&self.sync).take() {
+            worker.stop();
+        }
         if let Backend::Host(register, _) = &*lock(&self.backend)
             && let Err(err) = lock(register).checkpoint()
         {
