@@ -508,75 +508,71 @@ pub fn settings_get(register: &mut Register, _who: &Session, _input: Empty) -> R
 
 /// 修改设置: every field given replaces the stored one (one event per changed key).
 pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> Result<Settings> {
-    if input.group_visit_threshold < 2 {
-        return Err(Error::field(
-            "out_of_range",
+    // Every numeric setting has a sane range; the first one outside it is refused at its field.
+    let ranges: [(u32, std::ops::RangeInclusive<u32>, &str, &str); 10] = [
+        (
+            input.group_visit_threshold,
+            2..=u32::MAX,
             "group_visit_threshold",
             "集体访人数下限至少为2人",
-        ));
-    }
-    if input.clock_approaching_days > 30 {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.clock_approaching_days,
+            0..=30,
             "clock_approaching_days",
             "临期提醒天数应在0至30日之间",
-        ));
-    }
-    if !(1..=3650).contains(&input.first_petition_resolution_days) {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.first_petition_resolution_days,
+            1..=3650,
             "first_petition_resolution_days",
             "初信初访化解的观察天数应在1至3650日之间",
-        ));
-    }
-    if input.hall_recall_limit > 10 {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.hall_recall_limit,
+            0..=10,
             "hall_recall_limit",
             "复呼次数上限应在0至10次之间",
-        ));
-    }
-    if !(1..=10).contains(&input.hall_no_show_limit) {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.hall_no_show_limit,
+            1..=10,
             "hall_no_show_limit",
             "过号次数上限应在1至10次之间",
-        ));
-    }
-    if input.hall_no_show_requeue_after > 50 {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.hall_no_show_requeue_after,
+            0..=50,
             "hall_no_show_requeue_after",
             "过号后顺延人数应在0至50人之间",
-        ));
-    }
-    if !(3..=10).contains(&input.login_lockout_failures) {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.login_lockout_failures,
+            3..=10,
             "login_lockout_failures",
             "锁定前允许的连续登录失败次数应在3至10次之间",
-        ));
-    }
-    if !(1..=1440).contains(&input.login_lockout_minutes) {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.login_lockout_minutes,
+            1..=1440,
             "login_lockout_minutes",
             "账号锁定时间应在1至1440分钟之间",
-        ));
-    }
-    if !(1..=240).contains(&input.session_idle_minutes) {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.session_idle_minutes,
+            1..=240,
             "session_idle_minutes",
             "无操作自动退出时间应在1至240分钟之间",
-        ));
-    }
-    if !(1..=24).contains(&input.session_max_hours) {
-        return Err(Error::field(
-            "out_of_range",
+        ),
+        (
+            input.session_max_hours,
+            1..=24,
             "session_max_hours",
             "登录最长有效时间应在1至24小时之间",
-        ));
+        ),
+    ];
+    if let Some((_, _, field, message)) = ranges.iter().find(|(v, r, _, _)| !r.contains(v)) {
+        return Err(Error::field("out_of_range", *field, *message));
     }
     if i64::from(input.session_max_hours) * 60 < i64::from(input.session_idle_minutes) {
         return Err(Error::field(
