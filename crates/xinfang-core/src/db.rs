@@ -63,6 +63,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_sync",
         include_str!("../../../schemas/desk/0013_sync.sql"),
     ),
+    (
+        "0014_audit",
+        include_str!("../../../schemas/desk/0014_audit.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
