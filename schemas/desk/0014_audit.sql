@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
 CREATE INDEX IF NOT EXISTS audit_log_user ON audit_log (username, at);
+-- The sign-in rate limit counts a desk's recent failures.
+CREATE INDEX IF NOT EXISTS audit_log_desk ON audit_log (desk, operation, at);
 
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN

@@ -89,7 +89,13 @@ impl DeskState {
                 let (register, changes) = (register.clone(), changes.clone());
                 drop(backend);
                 let mut register = lock(&register);
-                let result = ops::call_with_token(&mut register, token.as_deref(), name, input);
+                let result = ops::call_with_token(
+                    &mut register,
+                    token.as_deref(),
+                    xinfang_core::audit::DESK_HOST,
+                    name,
+                    input,
+                );
                 if result.is_ok() && ops::find(name).is_some_and(|op| op.mutates) {
                     changes.notify(name);
                 }

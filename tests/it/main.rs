@@ -1,6 +1,7 @@
 //! The workspace integration-test binary: the register on real SQLite files, driven through
 //! the one operation list, plus repository tidiness checks.
 
+mod audit;
 mod auth;
 mod hall;
 mod letters;

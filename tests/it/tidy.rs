@@ -88,4 +88,10 @@ fn generated_api_contracts_match_the_rust_types() {
         ts == xinfang_core::schema::typescript(),
         "ui/src/api/types.ts is stale: {fix}"
     );
+    let permissions =
+        std::fs::read_to_string(root().join("docs/permissions.md")).unwrap_or_default();
+    assert!(
+        permissions == xinfang_core::schema::permissions_markdown(),
+        "docs/permissions.md is stale: {fix}"
+    );
 }

@@ -35,6 +35,37 @@ pub struct TestDesk {
     pub admin: Session,
 }
 
+/// Creates a user whose password (`PASSWORD`) is already their own: the fixture's staff have
+/// chosen theirs; tests of the forced change create users through `user_create`.
+fn create_user(register: &mut Register, username: &str, name: &str, role: Role) -> Session {
+    let mut record = api::new_user_record(
+        register,
+        UserCreateInput {
+            username: username.into(),
+            display_name: name.into(),
+            role,
+            password: PASSWORD.into(),
+        },
+    )
+    .expect("user");
+    record.must_change_password = false;
+    let session = Session {
+        user_id: record.user_id,
+        username: username.into(),
+        display_name: name.into(),
+        role,
+        must_change_password: false,
+        desk: String::new(),
+    };
+    register
+        .write("system", |w| {
+            w.record(EventBody::UserCreated(record))?;
+            Ok(())
+        })
+        .expect("create user");
+    session
+}
+
 /// 2026-11-28 09:30 China time: a Saturday morning is as good as any for tests.
 pub fn test_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 1, 30, 0)
@@ -67,33 +98,7 @@ impl TestDesk {
             ("chenjing", "陈静", Role::Supervisor),
             ("admin", "系统管理员", Role::Admin),
         ] {
-            let mut record = api::new_user_record(
-                &mut register,
-                UserCreateInput {
-                    username: username.into(),
-                    display_name: name.into(),
-                    role,
-                    password: PASSWORD.into(),
-                },
-            )
-            .expect("user");
-            // The fixture's staff have chosen their passwords; tests of the forced change
-            // create users through `user_create`.
-            record.must_change_password = false;
-            let session = Session {
-                user_id: record.user_id,
-                username: username.into(),
-                display_name: name.into(),
-                role,
-                must_change_password: false,
-            };
-            register
-                .write("system", |w| {
-                    w.record(EventBody::UserCreated(record))?;
-                    Ok(())
-                })
-                .expect("create user");
-            sessions.push(session);
+            sessions.push(create_user(&mut register, username, name, role));
         }
         let mut sessions = sessions.into_iter();
         let mut next = || sessions.next().expect("five sessions");
@@ -107,6 +112,11 @@ impl TestDesk {
             clock,
             dir,
         }
+    }
+
+    /// Adds a user with `role` whose password is already their own; their session.
+    pub fn add_user(&mut self, username: &str, name: &str, role: Role) -> Session {
+        create_user(&mut self.register, username, name, role)
     }
 
     /// Path of the register file.
@@ -152,7 +162,7 @@ impl TestDesk {
         op: &str,
         input: Value,
     ) -> xinfang_core::Result<Value> {
-        ops::call_with_token(&mut self.register, Some(token), op, input)
+        ops::call_with_token(&mut self.register, Some(token), "10.0.0.2", op, input)
     }
 
     /// Closes the register file and opens it again, as a restart of the host does.

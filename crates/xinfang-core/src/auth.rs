@@ -42,6 +42,10 @@ pub struct Session {
     /// `auth_login` and `session_me`, not here.
     #[serde(skip)]
     pub must_change_password: bool,
+    /// Where the session signed in (a LAN address, `本机窗口`, `命令行`; empty when unknown),
+    /// named in every audit row of the session.
+    #[serde(skip)]
+    pub desk: String,
 }
 
 /// Minimum password length, in characters.
@@ -63,6 +67,12 @@ pub const DEFAULT_SESSION_MAX_HOURS: u32 = 12;
 /// would put an fsync on every read. A session may therefore end up to this much before its
 /// idle limit, never after.
 pub const LAST_SEEN_EVERY: Duration = Duration::seconds(60);
+/// Default of `login_desk_failures`: failed sign-ins from one desk, whatever the names, within
+/// `DESK_FAILURE_WINDOW` before that desk is refused (a guesser walking through many names
+/// never locks any one of them).
+pub const DEFAULT_DESK_FAILURES: u32 = 20;
+/// The window of the per-desk sign-in limit.
+pub const DESK_FAILURE_WINDOW: Duration = Duration::minutes(10);
 /// Failed sign-ins further apart than this start the count again.
 pub const FAILURE_WINDOW: Duration = Duration::hours(24);
 
@@ -330,6 +340,7 @@ fn session_from_user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
         display_name: row.get(2)?,
         role: Role::from_code(&role).unwrap_or(Role::Guide),
         must_change_password: row.get(4)?,
+        desk: String::new(),
     })
 }
 
@@ -342,6 +353,17 @@ fn session_from_user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
 pub fn authenticate(register: &Register, username: &str, password: &str) -> Result<Session> {
     let conn = register.conn();
     let now = register.now();
+    let desk = register.caller_desk();
+    if !desk.is_empty() {
+        let limit = setting_u32(conn, "login_desk_failures", DEFAULT_DESK_FAILURES)?.max(1);
+        let recent = crate::audit::failed_sign_ins_from(conn, desk, now - DESK_FAILURE_WINDOW)?;
+        if recent >= limit {
+            return Err(account(
+                "too_many_attempts",
+                "本终端登录失败次数过多，请10分钟后再试，或请管理员协助",
+            ));
+        }
+    }
     let key = name_key(username);
     let before = failures(conn, &key)?;
     if let Some(until) = before.as_ref().and_then(|f| f.locked_until)
@@ -426,8 +448,14 @@ pub fn open_session(register: &mut Register, session: &Session) -> Result<String
         params![fmt_utc(now - limits.idle()), fmt_utc(now - limits.max())],
     )?;
     register.conn().execute(
-        "INSERT INTO sessions (token, user_id, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
-        params![token, session.user_id.to_string(), fmt_utc(now)],
+        "INSERT INTO sessions (token, user_id, created_at, last_seen, desk)
+         VALUES (?1, ?2, ?3, ?3, ?4)",
+        params![
+            token,
+            session.user_id.to_string(),
+            fmt_utc(now),
+            register.caller_desk()
+        ],
     )?;
     Ok(token)
 }
@@ -440,12 +468,15 @@ pub fn session_for_token(register: &Register, token: &str) -> Result<Session> {
     let found = conn
         .prepare_cached(
             "SELECT u.id, u.username, u.display_name, u.role, u.must_change_password, u.active,
-                    s.created_at, s.last_seen
+                    s.created_at, s.last_seen, s.desk
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token = ?1",
         )?
         .query_row([token], |row| {
             Ok((
-                session_from_user_row(row)?,
+                Session {
+                    desk: row.get(8)?,
+                    ..session_from_user_row(row)?
+                },
                 row.get::<_, bool>(5)?,
                 row.get::<_, String>(6)?,
                 row.get::<_, String>(7)?,

@@ -715,6 +715,7 @@ fn ensure_staff(register: &mut Register) -> Result<Vec<Session>> {
             display_name: (*name).into(),
             role: *role,
             must_change_password: false,
+            desk: String::new(),
         });
     }
     Ok(out)

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;

@@ -45,8 +45,15 @@ vocabulary! {
         Handler = "handler" / "办理人",
         /// 负责人: supervises, sees everything.
         Supervisor = "supervisor" / "负责人",
-        /// 管理员: users, code tables, settings.
-        Admin = "admin" / "管理员",
+        /// 系统管理员: settings, code tables, the hall's set-up, the county link. Until the centre
+        /// has a 安全管理员 it also manages users (a township office may start with one person);
+        /// from then on it may not (三员分立).
+        Admin = "admin" / "系统管理员",
+        /// 安全管理员: users, passwords and the sign-in and session policy; reviews the audit
+        /// administrators' own trail.
+        SecurityAdmin = "security_admin" / "安全管理员",
+        /// 审计管理员: reads and exports the audit trail of everyone else; changes nothing.
+        Auditor = "auditor" / "审计管理员",
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::{
     Error, Result,
     api::{self, *},
+    audit,
     auth::Session,
     domain::calendar::CalendarYear,
     model::Role,
@@ -60,6 +61,23 @@ const CASE_WRITERS: &[Role] = &[
 ];
 const HANDLERS: &[Role] = &[Role::Interviewer, Role::Handler, Role::Supervisor];
 const ADMINS: &[Role] = &[Role::Admin];
+/// Users and the security settings: the security administrator, and the system administrator
+/// until the centre has one (`api::check_user_admin` enforces the second half).
+const USER_ADMINS: &[Role] = &[Role::SecurityAdmin, Role::Admin];
+/// Those who may change some setting (`settings_set` checks which group each may touch).
+const SETTING_ADMINS: &[Role] = &[Role::Admin, Role::SecurityAdmin];
+/// The audit trail: the audit administrator reads everyone's but the audit administrators',
+/// the security administrator reads only theirs, so nobody reviews their own trail.
+const AUDIT_READERS: &[Role] = &[Role::Auditor, Role::SecurityAdmin];
+/// Matters and people: the centre's staff. The security and audit administrators are not
+/// cleared for petitions (三员分立 keeps them off the business data).
+const CASE_READERS: &[Role] = &[
+    Role::Guide,
+    Role::Interviewer,
+    Role::Handler,
+    Role::Supervisor,
+    Role::Admin,
+];
 const SUPERVISORS: &[Role] = &[Role::Supervisor];
 const OVERSEERS: &[Role] = &[Role::Supervisor, Role::Admin];
 /// Those who print, and the administrator who sets the default printers.
@@ -127,24 +145,24 @@ operations! {
     auth_logout(LogoutInput) -> Done, Access::AnyUser, mutates: false, "退出登录";
     session_me(Empty) -> Me, Access::AnyUser, mutates: false, "当前用户与接待中心";
     password_change(PasswordChangeInput) -> Done, Access::AnyUser, mutates: true, "修改本人密码";
-    user_create(UserCreateInput) -> User, Access::Roles(ADMINS), mutates: true, "新建用户";
-    user_list(Empty) -> Vec<User>, Access::Roles(ADMINS), mutates: false, "用户列表";
-    user_set_active(UserActiveInput) -> User, Access::Roles(ADMINS), mutates: true, "启用、停用用户（停用立即退出其登录）";
-    user_password_reset(UserIdInput) -> PasswordResetOutput, Access::Roles(ADMINS), mutates: true, "重置用户密码（临时密码，须于下次登录时修改）";
+    user_create(UserCreateInput) -> User, Access::Roles(USER_ADMINS), mutates: true, "新建用户";
+    user_list(Empty) -> Vec<User>, Access::Roles(USER_ADMINS), mutates: false, "用户列表";
+    user_set_active(UserActiveInput) -> User, Access::Roles(USER_ADMINS), mutates: true, "启用、停用用户（停用立即退出其登录）";
+    user_password_reset(UserIdInput) -> PasswordResetOutput, Access::Roles(USER_ADMINS), mutates: true, "重置用户密码（临时密码，须于下次登录时修改）";
     settings_get(Empty) -> Settings, Access::AnyUser, mutates: false, "查看设置";
-    settings_set(Settings) -> Settings, Access::Roles(ADMINS), mutates: true, "修改设置";
+    settings_set(Settings) -> Settings, Access::Roles(SETTING_ADMINS), mutates: true, "修改设置";
     codes_list(CodesInput) -> Vec<crate::domain::codes::CodeEntry>, Access::AnyUser, mutates: false, "代码表";
     id_number_check(IdNumberInput) -> IdNumberInfo, Access::AnyUser, mutates: false, "校验身份证号码";
     phone_check(PhoneInput) -> PhoneInfo, Access::AnyUser, mutates: false, "校验电话号码";
     person_register(PersonInput) -> Person, Access::Roles(CASE_WRITERS), mutates: true, "登记信访人";
     person_update(PersonUpdateInput) -> Person, Access::Roles(CASE_WRITERS), mutates: true, "修改信访人信息";
-    person_get(PersonGetInput) -> PersonWithMatters, Access::AnyUser, mutates: false, "信访人详情及其信访事项";
-    person_lookup(PersonLookupInput) -> Vec<PersonWithMatters>, Access::AnyUser, mutates: false, "查找信访人（重复信访检查）";
+    person_get(PersonGetInput) -> PersonWithMatters, Access::Roles(CASE_READERS), mutates: false, "信访人详情及其信访事项";
+    person_lookup(PersonLookupInput) -> Vec<PersonWithMatters>, Access::Roles(CASE_READERS), mutates: false, "查找信访人（重复信访检查）";
     visit_register(VisitInput) -> Visit, Access::Roles(CASE_WRITERS), mutates: true, "登记来访批次";
     matter_register(MatterInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "登记信访事项";
-    matter_get(MatterGetInput) -> MatterDetail, Access::AnyUser, mutates: false, "信访事项详情及时间线";
-    matter_search(SearchInput) -> SearchPage, Access::AnyUser, mutates: false, "查询信访事项";
-    matter_stats(StatsInput) -> MatterStats, Access::AnyUser, mutates: false, "登记情况统计";
+    matter_get(MatterGetInput) -> MatterDetail, Access::Roles(CASE_READERS), mutates: false, "信访事项详情及时间线";
+    matter_search(SearchInput) -> SearchPage, Access::Roles(CASE_READERS), mutates: false, "查询信访事项";
+    matter_stats(StatsInput) -> MatterStats, Access::Roles(CASE_READERS), mutates: false, "登记情况统计";
     matter_link_repeat(RepeatLinkInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "确认重复信访并关联";
     matter_step_record(StepInput) -> Step, Access::Roles(HANDLERS), mutates: true, "记录办理步骤";
     attachment_add(AttachmentInput) -> Attachment, Access::Roles(CASE_WRITERS), mutates: true, "登记附件";
@@ -207,6 +225,8 @@ operations! {
     sync_configure(SyncConfigureInput) -> SyncStatus, Access::Roles(ADMINS), mutates: false, "设置县级枢纽地址与注册码";
     sync_request(Empty) -> Done, Access::Roles(OVERSEERS), mutates: false, "立即同步";
     county_inbox_list(InboxListInput) -> Vec<InboxEvent>, Access::Roles(OVERSEERS), mutates: false, "县级下发（交办、转送、督办等）";
+    audit_list(AuditListInput) -> AuditPage, Access::Roles(AUDIT_READERS), mutates: false, "审计记录（审计管理员查看他人，安全管理员查看审计管理员）";
+    audit_export(AuditListInput) -> ExportFile, Access::Roles(AUDIT_READERS), mutates: false, "导出审计记录（Excel）";
 }
 
 /// Finds an operation by name.
@@ -219,14 +239,124 @@ pub const BEFORE_PASSWORD_CHANGE: &[&str] = &["password_change", "session_me", "
 
 /// Runs operation `name` with JSON `input` as `session`: the single entry point of every
 /// adapter. Checks sign-in, a pending forced password change and role before the input is even
-/// decoded.
+/// decoded. The desk is the session's (where it signed in), or none.
 pub fn call(
     register: &mut Register,
     session: Option<&Session>,
     name: &str,
     input: serde_json::Value,
 ) -> Result<serde_json::Value> {
-    let op = find(name).ok_or_else(|| Error::UnknownOperation(name.to_owned()))?;
+    let desk = session.map(|s| s.desk.clone()).unwrap_or_default();
+    call_from(register, session, &desk, name, input)
+}
+
+/// Like `call`, naming the desk the call came from (a LAN address, `audit::DESK_HOST`,
+/// `audit::DESK_CLI`) for the audit trail and the sign-in rate limit.
+pub fn call_from(
+    register: &mut Register,
+    session: Option<&Session>,
+    desk: &str,
+    name: &str,
+    input: serde_json::Value,
+) -> Result<serde_json::Value> {
+    let op = find(name);
+    let mutates = op.is_some_and(|op| op.mutates);
+    let audited = mutates || audit::AUDITED_READS.contains(&name);
+    let mut entry = audit::Entry::new(session, desk, name).with_object_from(&input);
+    if name == "auth_login" {
+        entry.username = input
+            .get("username")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        entry.object = entry.username.clone();
+        // Named by role even when the password was wrong, so that attempts on an audit
+        // administrator's account reach the security administrator, not the auditors.
+        entry.role = role_of_name(register, &entry.username);
+    }
+    register.set_pending_audit(Some(entry));
+    let result = match op {
+        None => Err(Error::UnknownOperation(name.chars().take(64).collect())),
+        Some(op) => admit(op, session).and_then(|()| (op.run)(register, session, input)),
+    };
+    // Still pending: no write took the row into its transaction.
+    let Some(mut entry) = register.take_pending_audit() else {
+        return result;
+    };
+    let now = register.now();
+    match &result {
+        Ok(output) if audited => {
+            if name == "auth_login" {
+                let user = output.get("user");
+                entry.user_id = user
+                    .and_then(|u| u.get("user_id"))
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| uuid::Uuid::parse_str(v).ok());
+                entry.role = user
+                    .and_then(|u| u.get("role"))
+                    .and_then(|v| v.as_str())
+                    .and_then(Role::from_code);
+            }
+            audit::record(register.conn(), now, &entry)?;
+        }
+        Err(error) if audit::audits_failure(audited, error) => {
+            entry.outcome = error.code().to_owned();
+            entry.detail = error.to_api().message;
+            // A refusal is answered even when its row cannot be written: the refusal itself
+            // is the safe outcome, and hiding it behind a storage error would help nobody.
+            let _ = audit::record(register.conn(), now, &entry);
+        }
+        _ => {}
+    }
+    result
+}
+
+/// Checks a user name and password for a one-off call (the CLI's `--user`), with the same
+/// per-desk rate limit and audit row as `auth_login`, but opening no session.
+pub fn authenticate_from(
+    register: &mut Register,
+    desk: &str,
+    username: &str,
+    password: &str,
+) -> Result<Session> {
+    let mut entry = audit::Entry::new(None, desk, "auth_login");
+    entry.username = username.trim().to_owned();
+    entry.object = entry.username.clone();
+    entry.role = role_of_name(register, &entry.username);
+    register.set_pending_audit(Some(entry.clone()));
+    let result = crate::auth::authenticate(register, username.trim(), password);
+    register.take_pending_audit();
+    match &result {
+        Ok(session) => {
+            entry.user_id = Some(session.user_id);
+            entry.role = Some(session.role);
+        }
+        Err(error) => {
+            entry.outcome = error.code().to_owned();
+            entry.detail = error.to_api().message;
+        }
+    }
+    let now = register.now();
+    audit::record(register.conn(), now, &entry)?;
+    result.map(|session| Session {
+        desk: desk.to_owned(),
+        ..session
+    })
+}
+
+/// The role of the account named `username`, if there is one.
+fn role_of_name(register: &Register, username: &str) -> Option<Role> {
+    register
+        .conn()
+        .prepare_cached("SELECT role FROM users WHERE username = ?1")
+        .and_then(|mut s| s.query_row([username], |r| r.get::<_, String>(0)))
+        .ok()
+        .and_then(|code| Role::from_code(&code))
+}
+
+/// The checks before an operation runs: signed in, no pending forced password change, role.
+fn admit(op: &Operation, session: Option<&Session>) -> Result<()> {
     if op.access != Access::Public
         && let Some(who) = session
         && who.must_change_password
@@ -252,23 +382,35 @@ pub fn call(
             }
         }
     }
-    (op.run)(register, session, input)
+    Ok(())
 }
 
-/// Like `call`, but resolves a bearer token first; what the HTTP and Tauri adapters use.
+/// Like `call_from`, but resolves a bearer token first; what the HTTP and Tauri adapters use.
 ///
 /// A public operation (signing in) ignores the token: a stale token left in a desk's storage
-/// must not stop its user from signing in again.
+/// must not stop its user from signing in again. A token that no longer resolves is refused
+/// and audited like any other refusal.
 pub fn call_with_token(
     register: &mut Register,
     token: Option<&str>,
+    desk: &str,
     name: &str,
     input: serde_json::Value,
 ) -> Result<serde_json::Value> {
     let public = find(name).is_some_and(|op| op.access == Access::Public);
     let session = match token {
-        Some(token) if !public => Some(crate::auth::session_for_token(register, token)?),
+        Some(token) if !public => match crate::auth::session_for_token(register, token) {
+            Ok(session) => Some(session),
+            Err(error) => {
+                let mut entry = audit::Entry::new(None, desk, name).with_object_from(&input);
+                entry.outcome = error.code().to_owned();
+                entry.detail = error.to_api().message;
+                let now = register.now();
+                let _ = audit::record(register.conn(), now, &entry);
+                return Err(error);
+            }
+        },
         _ => None,
     };
-    call(register, session.as_ref(), name, input)
+    call_from(register, session.as_ref(), desk, name, input)
 }

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Error, Result,
+    Error, Result, audit,
     clock::{Clock, IdGen},
     db,
     domain::{
@@ -48,6 +48,9 @@ pub struct Register {
     letters: Option<(String, Arc<xinfang_letters::Engine>)>,
     letters_dir: Option<PathBuf>,
     printer: Option<Arc<dyn Printer>>,
+    /// The audit row of the operation in progress, until a write takes it into its
+    /// transaction (see `audit`).
+    audit: Option<audit::Entry>,
 }
 
 /// Sends a PDF to a printer. The core never spawns processes; adapters inject one (the server's
@@ -92,6 +95,7 @@ impl Register {
             letters: None,
             letters_dir: None,
             printer: None,
+            audit: None,
         };
         register.centre = register.load_centre()?;
         register.reload_calendar()?;
@@ -319,10 +323,47 @@ impl Register {
             actor: actor.to_owned(),
             now,
             index_search,
+            recorded: Vec::new(),
+            recorded_object: None,
+            want_object: self.audit.as_ref().is_some_and(|e| e.object.is_empty()),
         };
         let out = f(&mut writer)?;
+        // The first write of an audited operation carries its row: the change and the record
+        // of it commit together. A write that recorded no event is not a change to audit.
+        if !writer.recorded.is_empty()
+            && let Some(mut entry) = self.audit.take()
+        {
+            let first = writer.recorded[0].0;
+            let last = writer.recorded[writer.recorded.len() - 1].0;
+            let mut kinds: Vec<&str> = writer.recorded.iter().map(|r| r.1).collect();
+            kinds.dedup();
+            entry.detail = format!("事件 {first}–{last}：{}", kinds.join("、"));
+            if entry.object.is_empty() {
+                entry.object = writer
+                    .recorded_object
+                    .take()
+                    .map(|o| o.1)
+                    .unwrap_or_default();
+            }
+            audit::record(&writer.tx, now, &entry)?;
+        }
         writer.tx.commit()?;
         Ok(out)
+    }
+
+    /// Hands the audit row of the operation about to run to the write path.
+    pub fn set_pending_audit(&mut self, entry: Option<audit::Entry>) {
+        self.audit = entry;
+    }
+
+    /// The audit row no write has taken (the operation wrote nothing, or failed).
+    pub fn take_pending_audit(&mut self) -> Option<audit::Entry> {
+        self.audit.take()
+    }
+
+    /// The desk the operation in progress was called from (empty outside `ops::call`).
+    pub fn caller_desk(&self) -> &str {
+        self.audit.as_ref().map_or("", |e| e.desk.as_str())
     }
 
     /// A fresh id (for things that are not events, like session tokens).
@@ -348,6 +389,12 @@ pub struct Writer<'a> {
     actor: String,
     now: DateTime<Utc>,
     index_search: bool,
+    /// `(seq, kind)` of each event recorded so far, for the audit row.
+    recorded: Vec<(i64, &'static str)>,
+    /// The most specific object the events name (rank, id), for an audit row whose input
+    /// named none.
+    recorded_object: Option<(usize, String)>,
+    want_object: bool,
 }
 
 impl Writer<'_> {
@@ -363,6 +410,19 @@ impl Writer<'_> {
             body,
         )?;
         projection::apply(&self.tx, &event, self.index_search)?;
+        if self.want_object {
+            let payload = serde_json::to_value(&event.body)?;
+            let found = payload.get("payload").and_then(audit::ranked_object_of);
+            if let Some(found) = found
+                && self
+                    .recorded_object
+                    .as_ref()
+                    .is_none_or(|best| found.0 < best.0)
+            {
+                self.recorded_object = Some(found);
+            }
+        }
+        self.recorded.push((event.seq, event.body.kind()));
         Ok(event)
     }
 

@@ -1,6 +1,7 @@
 //! `xinfang verify`: proves the register is sound. It runs SQLite's integrity check, checks the
-//! event log's own invariants (gap-free per-origin `seq`), then rebuilds every projection from
-//! the log into a scratch database and compares the two row by row.
+//! event log's own invariants (gap-free per-origin `seq`) and the audit trail's hash chain,
+//! then rebuilds every projection from the log into a scratch database and compares the two
+//! row by row.
 
 use std::path::Path;
 
@@ -62,6 +63,9 @@ pub fn verify(conn: &Connection, rebuilt: &mut Connection) -> Result<Report> {
         }
     }
     check_sequences(conn, &mut report)?;
+    report
+        .problems
+        .extend(crate::audit::check_chain(conn, MAX_PROBLEMS)?);
 
     let tx = rebuilt.transaction()?;
     let mut replay_error = None;

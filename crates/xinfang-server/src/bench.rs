@@ -93,6 +93,7 @@ pub fn register(count: u64) -> anyhow::Result<()> {
         display_name: guide.display_name.clone(),
         role: Role::Guide,
         must_change_password: false,
+        desk: String::new(),
     };
     register.write("system", |w| {
         w.record(xinfang_core::events::EventBody::UserCreated(guide))?;
@@ -406,6 +407,7 @@ pub fn search(sizes: &[u64]) -> anyhow::Result<()> {
             display_name: "bench".into(),
             role: Role::Supervisor,
             must_change_password: false,
+            desk: String::new(),
         };
         let queries = query_set(&register)?;
         let rounds = 5;
@@ -559,6 +561,7 @@ pub fn clocks(sizes: &[u64]) -> anyhow::Result<()> {
             display_name: "bench".into(),
             role: Role::Supervisor,
             must_change_password: false,
+            desk: String::new(),
         };
         let mut timed = |label: &str, op: &str, input: serde_json::Value| -> anyhow::Result<()> {
             let mut times = Vec::new();

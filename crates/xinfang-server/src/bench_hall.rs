@@ -177,6 +177,7 @@ pub fn hall(days: u64, visitors: u64) -> anyhow::Result<()> {
     let state = AppState::new(register);
     runtime.spawn(async move {
         let app = crate::http::router(state, None);
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let _ = axum::serve(listener, app).await;
     });
 

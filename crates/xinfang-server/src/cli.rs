@@ -408,8 +408,11 @@ fn call(
     }
     let mut register = data::open(data_dir)?;
     let session = match (user, password) {
-        (Some(user), Some(password)) => Some(xinfang_core::auth::authenticate(
-            &register, &user, &password,
+        (Some(user), Some(password)) => Some(ops::authenticate_from(
+            &mut register,
+            xinfang_core::audit::DESK_CLI,
+            &user,
+            &password,
         )?),
         (Some(_), None) => {
             return Err(Error::Unauthenticated("请通过 XINFANG_PASSWORD 提供密码".into()).into());
@@ -498,6 +501,10 @@ fn write_schema(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
             schema::operations_json_text(),
         ),
         (root.join("ui/src/api/types.ts"), schema::typescript()),
+        (
+            root.join("docs/permissions.md"),
+            schema::permissions_markdown(),
+        ),
     ];
     let mut stale = false;
     for (path, content) in files {

@@ -8,6 +8,7 @@
 
 use std::{
     convert::Infallible,
+    net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
 };
@@ -15,7 +16,7 @@ use std::{
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, Query, State, rejection::BytesRejection},
+    extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
     response::{
         IntoResponse, Response,
@@ -112,6 +113,7 @@ fn core_error(err: &Error) -> Response {
 async fn call_op(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -161,7 +163,10 @@ async fn call_op(
             .register
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        let result = ops::call_with_token(&mut register, token.as_deref(), &name, input);
+        // The desk is the peer's address: it names the workstation in the audit trail and is
+        // what the sign-in rate limit counts by.
+        let desk = peer.ip().to_string();
+        let result = ops::call_with_token(&mut register, token.as_deref(), &desk, &name, input);
         // Told while the register is still held, so a listener that re-reads at once sees it.
         if result.is_ok() && ops::find(&name).is_some_and(|op| op.mutates) {
             state.changes.notify(&name);
@@ -231,12 +236,15 @@ pub async fn serve(
     let register = state.register();
     let changes = state.changes();
     let app = router(state, ui_dir);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            changes.close();
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        changes.close();
+    })
+    .await?;
     let register = register.lock().unwrap_or_else(|poison| poison.into_inner());
     if let Err(err) = register.checkpoint() {
         eprintln!("warning: WAL checkpoint on shutdown failed: {err}");

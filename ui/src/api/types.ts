@@ -79,6 +79,63 @@ export interface AttachmentInput {
   size: number;
 }
 
+/** Filters of the audit list; every one optional. */
+export interface AuditListInput {
+  /** Desk (address), exactly. */
+  desk?: string | null;
+  /** From this day (China time), inclusive. */
+  from?: string | null;
+  /** Object id or name, exactly. */
+  object?: string | null;
+  /** Operation name, exactly (`matter_get`). */
+  operation?: string | null;
+  /** Outcomes. */
+  outcome?: AuditOutcome;
+  /** Page, from 1. */
+  page?: number | null;
+  /** Rows per page (at most 200; default 50). */
+  page_size?: number | null;
+  /** To this day (China time), inclusive. */
+  to?: string | null;
+  /** User name, exactly. */
+  username?: string | null;
+}
+
+/** Which outcomes to list. */
+export type AuditOutcome = "all" | "ok" | "failed";
+
+/** A page of audit rows, newest first. */
+export interface AuditPage {
+  /** This page. */
+  rows: AuditRow[];
+  /** Rows matching the filters (all pages). */
+  total: number;
+}
+
+/** One audit row. */
+export interface AuditRow {
+  /** When. */
+  at: string;
+  /** Desk. */
+  desk: string;
+  /** Detail. */
+  detail: string;
+  /** Object. */
+  object: string;
+  /** Operation name. */
+  operation: string;
+  /** What the operation is, in Chinese. */
+  operation_zh: string;
+  /** `ok` or the error code. */
+  outcome: string;
+  /** Role, when known. */
+  role?: Role | null;
+  /** Position in the chain, from 1. */
+  seq: number;
+  /** User name (or the name a failed sign-in tried). */
+  username: string;
+}
+
 /** What the hall TV shows. */
 export interface Board {
   /** Latest call per room, most recent first. */
@@ -1550,7 +1607,7 @@ export interface RiskProgressInput {
 }
 
 /** What a user does at the centre; decides which operations they may run. */
-export type Role = "guide" | "interviewer" | "handler" | "supervisor" | "admin";
+export type Role = "guide" | "interviewer" | "handler" | "supervisor" | "admin" | "security_admin" | "auditor";
 
 /** What happens when a calendar-day clock ends on a day the office is closed.  The default is [`Rollover::None`]: the 条例 says nothing, and reading 民法典 Art. 203 into it is unconfirmed (domain.md §1.10), so the county chooses with a setting. Working-day clocks always end on a working day, so the setting does not affect them. */
 export type Rollover = "none" | "next_working_day";
@@ -2185,6 +2242,10 @@ export interface Operations {
   sync_request: { input: Empty; output: Done };
   /** 县级下发（交办、转送、督办等） */
   county_inbox_list: { input: InboxListInput; output: InboxEvent[] };
+  /** 审计记录（审计管理员查看他人，安全管理员查看审计管理员） */
+  audit_list: { input: AuditListInput; output: AuditPage };
+  /** 导出审计记录（Excel） */
+  audit_export: { input: AuditListInput; output: ExportFile };
 }
 
 /** Names of all operations. */

@@ -5,6 +5,7 @@
 //! form (every rejection names its field, in Chinese), and writes through `Register::write`, so
 //! one call is one transaction.
 
+mod audit;
 mod calendar;
 mod hall;
 mod hall_stats;
@@ -20,6 +21,7 @@ mod sync;
 mod system;
 mod workflow;
 
+pub use audit::*;
 pub use calendar::*;
 pub use hall::*;
 pub use hall_stats::*;

@@ -149,6 +149,7 @@ pub struct User {
 
 /// 新建用户.
 pub fn user_create(register: &mut Register, who: &Session, input: UserCreateInput) -> Result<User> {
+    check_user_admin(register.conn(), who)?;
     let record = new_user_record(register, input)?;
     register.write(&who.user_id.to_string(), |w| {
         w.record(EventBody::UserCreated(record.clone()))?;
@@ -231,7 +232,8 @@ fn user_by_id(conn: &Connection, id: Uuid) -> Result<User> {
 }
 
 /// 用户列表.
-pub fn user_list(register: &mut Register, _who: &Session, _input: Empty) -> Result<Vec<User>> {
+pub fn user_list(register: &mut Register, who: &Session, _input: Empty) -> Result<Vec<User>> {
+    check_user_admin(register.conn(), who)?;
     let mut stmt = register.conn().prepare(
         "SELECT id, username, display_name, role, active, must_change_password FROM users
          ORDER BY created_at, username",
@@ -319,6 +321,37 @@ pub struct PasswordResetOutput {
 }
 
 /// Refuses an administrator's action on their own account.
+/// Whether the centre has an active 安全管理员.
+fn has_security_admin(conn: &rusqlite::Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'security_admin' AND active)",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// 三员分立 for user management: the security administrator manages users; the system
+/// administrator only until the centre has an active security administrator, so that a
+/// one-person office can start and a staffed one keeps the duties apart.
+pub fn check_user_admin(conn: &rusqlite::Connection, who: &Session) -> Result<()> {
+    if who.role == Role::Admin && has_security_admin(conn)? {
+        return Err(Error::Account {
+            code: "separation_of_duties",
+            message: "本中心已设安全管理员，用户账号由安全管理员管理（三员分立）".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The settings of the sign-in and session policy, which belong to the security
+/// administrator; every other setting belongs to the system administrator.
+pub const SECURITY_SETTINGS: &[&str] = &[
+    "login_lockout_failures",
+    "login_lockout_minutes",
+    "session_idle_minutes",
+    "session_max_hours",
+];
+
 fn not_oneself(who: &Session, user_id: Uuid, message: &str) -> Result<()> {
     if who.user_id == user_id {
         return Err(Error::field("own_account", "user_id", message));
@@ -333,6 +366,7 @@ pub fn user_set_active(
     who: &Session,
     input: UserActiveInput,
 ) -> Result<User> {
+    check_user_admin(register.conn(), who)?;
     not_oneself(who, input.user_id, "不能停用或启用本人的账号")?;
     let user = user_by_id(register.conn(), input.user_id)?;
     if user.active == input.active {
@@ -361,6 +395,7 @@ pub fn user_password_reset(
     who: &Session,
     input: UserIdInput,
 ) -> Result<PasswordResetOutput> {
+    check_user_admin(register.conn(), who)?;
     not_oneself(who, input.user_id, "本人的密码请在“设置”中修改")?;
     let user = user_by_id(register.conn(), input.user_id)?;
     let temporary_password = auth::generate_password(register, TEMPORARY_PASSWORD_CHARS);
@@ -596,6 +631,30 @@ pub fn settings_set(register: &mut Register, who: &Session, input: Settings) -> 
     }
     let current = serde_json::to_value(Settings::load(register.conn())?)?;
     let wanted = serde_json::to_value(&input)?;
+    // 三员分立: each administrator changes only their own group of settings; the first
+    // changed setting of the other group is refused at its field.
+    let bootstrap = !has_security_admin(register.conn())?;
+    if let (Some(current), Some(wanted)) = (current.as_object(), wanted.as_object()) {
+        for (key, value) in wanted {
+            if current.get(key) == Some(value) {
+                continue;
+            }
+            let security = SECURITY_SETTINGS.contains(&key.as_str());
+            let allowed = match who.role {
+                Role::SecurityAdmin => security,
+                Role::Admin => !security || bootstrap,
+                _ => false,
+            };
+            if !allowed {
+                let message = if security {
+                    "登录与会话的安全设置由安全管理员修改（三员分立）"
+                } else {
+                    "该设置由系统管理员修改（三员分立）"
+                };
+                return Err(Error::field("separation_of_duties", key.clone(), message));
+            }
+        }
+    }
     register.write(&who.user_id.to_string(), |w| {
         if let (Some(current), Some(wanted)) = (current.as_object(), wanted.as_object()) {
             for (key, value) in wanted {
