@@ -416,3 +416,89 @@ fn a_desk_guessing_many_names_is_stopped_and_others_are_not() {
     let out = attempt(&mut desk, "10.0.0.66", "wangfang", PASSWORD);
     assert!(out["token"].is_string(), "{out}");
 }
+
+#[test]
+fn an_accusation_is_only_for_those_cleared_for_it() {
+    let mut desk = TestDesk::new();
+    let guide = desk.guide.clone();
+    let interviewer = desk.interviewer.clone();
+    let handler = desk.handler.clone();
+    let supervisor = desk.supervisor.clone();
+    let admin = desk.admin.clone();
+    let mut settings = desk.ok(&admin, "settings_get", json!({}));
+    settings["contact_phone"] = json!("0571-88886666");
+    desk.ok(&admin, "settings_set", settings);
+    let id = id_number("330106", "19750505", 3);
+    let mut accusation = letter("王强", &id, "检举某局干部收受礼金");
+    accusation["purpose"] = json!("accusation");
+    accusation["matter_class"] = json!("accusation");
+    accusation["route"] = Value::Null;
+    accusation["request"] = json!("请求查处");
+    let matter = desk.ok(&guide, "matter_register", accusation);
+    let matter_id = matter["id"].clone();
+    desk.ok(
+        &handler,
+        "matter_forward",
+        json!({ "matter_id": matter_id, "unit": "县纪委监委" }),
+    );
+    let issued = desk.ok(
+        &handler,
+        "letter_issue",
+        json!({ "matter_id": matter_id, "kind": "forward_letter" }),
+    );
+    let person_id =
+        desk.ok(&handler, "person_lookup", json!({ "id_number": id }))[0]["person"]["id"].clone();
+
+    for who in [&guide, &interviewer, &admin] {
+        let refused =
+            |result: xinfang_core::Result<Value>| result.expect_err("refused").to_api().code;
+        // Detail, documents and prints are refused…
+        assert_eq!(
+            refused(desk.call(who, "matter_get", json!({ "matter_id": matter_id }))),
+            "confidential"
+        );
+        if who.role == Role::Interviewer {
+            for (op, input) in [
+                ("letter_options", json!({ "matter_id": matter_id })),
+                ("letter_list", json!({ "matter_id": matter_id })),
+                (
+                    "letter_preview",
+                    json!({ "matter_id": matter_id, "kind": "forward_letter" }),
+                ),
+                ("letter_print", json!({ "letter_id": issued["letter_id"] })),
+            ] {
+                assert_eq!(refused(desk.call(who, op, input)), "confidential", "{op}");
+            }
+        }
+        // …and search and the person's history do not even show that it exists.
+        for q in [
+            "王强",
+            "收受礼金",
+            matter["number"].as_str().expect("number"),
+        ] {
+            let page = desk.ok(who, "matter_search", json!({ "q": q }));
+            assert_eq!(page["total"], 0, "{q} for {}", who.username);
+        }
+        let page = desk.ok(
+            who,
+            "matter_search",
+            json!({ "matter_class": "accusation" }),
+        );
+        assert_eq!(page["total"], 0);
+        let person = desk.ok(who, "person_get", json!({ "person_id": person_id }));
+        assert_eq!(person["matters"], json!([]));
+        let found = desk.ok(who, "person_lookup", json!({ "id_number": id }));
+        assert_eq!(found[0]["matters"], json!([]));
+    }
+    for who in [&handler, &supervisor] {
+        let detail = desk.ok(who, "matter_get", json!({ "matter_id": matter_id }));
+        assert_eq!(detail["petitioners"][0]["name"], "王强");
+        let page = desk.ok(who, "matter_search", json!({ "q": "王强" }));
+        assert_eq!(page["total"], 1);
+        let person = desk.ok(who, "person_get", json!({ "person_id": person_id }));
+        assert_eq!(person["matters"].as_array().map(Vec::len), Some(1));
+    }
+    // Every refusal is audited as such.
+    let refusals = audit_rows(&desk, "outcome = 'confidential'");
+    assert_eq!(refusals.len(), 3 + 4);
+}

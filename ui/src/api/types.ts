@@ -975,6 +975,8 @@ export interface MatterBrief {
   id: string;
   /** 重复件. */
   is_repeat: boolean;
+  /** 事项类别 code. */
+  matter_class: string;
   /** 事项类别 name. */
   matter_class_name: string;
   /** 信访件编号. */

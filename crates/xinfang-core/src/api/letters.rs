@@ -602,12 +602,13 @@ fn issued_count(conn: &Connection, matter_id: Uuid, kind: &str, step: Option<Uui
 /// 可出具的文书.
 pub fn letter_options(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: super::MatterGetInput,
 ) -> Result<Vec<LetterOption>> {
     let id = input
         .matter_id
         .ok_or_else(|| Error::required("matter_id", "信访事项"))?;
+    super::check_confidential(register.conn(), who, id)?;
     let f = facts(register, id)?;
     let mut out = Vec::new();
     let mut add = |kind: DocKind, step: Option<&StepFacts>, label: String| -> Result<()> {
@@ -730,9 +731,10 @@ fn output(
 /// 预览: the document with a 预览 watermark; nothing is recorded.
 pub fn letter_preview(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: LetterInput,
 ) -> Result<LetterOutput> {
+    super::check_confidential(register.conn(), who, input.matter_id)?;
     let (kind, data, _) = resolve(register, &input)?;
     let number = matter_view(register, input.matter_id)?.number;
     let rendered = render(register, &data, true)?;
@@ -746,6 +748,7 @@ pub fn letter_issue(
     who: &Session,
     input: LetterInput,
 ) -> Result<LetterOutput> {
+    super::check_confidential(register.conn(), who, input.matter_id)?;
     let (kind, data, step_id) = resolve(register, &input)?;
     let number = matter_view(register, input.matter_id)?.number;
     let rendered = render(register, &data, false)?;
@@ -809,6 +812,7 @@ pub fn letter_print(
         return Err(Error::field("not_found", "letter_id", "所选文书不存在"));
     };
     let record: LetterRecord = serde_json::from_str(&payload)?;
+    super::check_confidential(register.conn(), who, record.matter_id)?;
     // Each kind of paper has its printer: tickets the receipt roll, everything else A4.
     let settings = Settings::load(register.conn())?;
     let printer_name = chosen.unwrap_or_else(|| {
@@ -858,12 +862,13 @@ pub fn letter_print(
 /// 已出具的文书及打印记录.
 pub fn letter_list(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: super::MatterGetInput,
 ) -> Result<Vec<IssuedLetter>> {
     let id = input
         .matter_id
         .ok_or_else(|| Error::required("matter_id", "信访事项"))?;
+    super::check_confidential(register.conn(), who, id)?;
     letters_of(register.conn(), id)
 }
 

@@ -625,7 +625,7 @@ pub struct Attachment {
 /// 信访事项详情.
 pub fn matter_get(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: MatterGetInput,
 ) -> Result<MatterDetail> {
     let id = match (input.matter_id, input.number.as_deref().map(str::trim)) {
@@ -645,6 +645,7 @@ pub fn matter_get(
         }
         _ => return Err(Error::field("required", "matter_id", "请指定信访事项")),
     };
+    super::check_confidential(register.conn(), who, id)?;
     let matter = matter_view(register, id)?;
     let conn = register.conn();
     let person_ids: Vec<String> = conn

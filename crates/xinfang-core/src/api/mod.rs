@@ -39,7 +39,43 @@ pub use workflow::*;
 
 use chrono::NaiveDate;
 
-use crate::{Error, Result};
+use crate::{Error, Result, auth::Session, model::Role};
+
+/// Roles cleared for 检举控告 content and the reporter's identity (《信访工作条例》Art. 30(3)):
+/// those who handle and supervise cases. Whoever registers an accusation sees what they typed
+/// once; after that, the guide and interviewer desks, the system administrator and the other
+/// administrators neither open it, find it in a search nor see it in a person's history.
+pub const ACCUSATION_CLEARED: &[Role] = &[Role::Handler, Role::Supervisor];
+
+/// Whether `who` is cleared for 检举控告.
+pub fn cleared_for_accusations(who: &Session) -> bool {
+    ACCUSATION_CLEARED.contains(&who.role)
+}
+
+/// Refuses `who` a 检举控告 matter they are not cleared for (`confidential`); a matter that
+/// does not exist is left for the caller's own not-found answer.
+pub(crate) fn check_confidential(
+    conn: &rusqlite::Connection,
+    who: &Session,
+    matter_id: uuid::Uuid,
+) -> Result<()> {
+    if cleared_for_accusations(who) {
+        return Ok(());
+    }
+    let class: Option<String> = conn
+        .prepare_cached("SELECT matter_class FROM matters WHERE id = ?1")?
+        .query_row([matter_id.to_string()], |r| r.get(0))
+        .ok();
+    if class.as_deref() == Some("accusation") {
+        return Err(Error::Account {
+            code: "confidential",
+            message:
+                "检举控告事项的内容和检举人身份仅限办理人、负责人查看（《信访工作条例》第三十条）"
+                    .into(),
+        });
+    }
+    Ok(())
+}
 
 /// Largest number of characters accepted in each kind of text field. Generous for real use;
 /// their job is to stop a pasted file or an attack from bloating the register.

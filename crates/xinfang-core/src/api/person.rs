@@ -386,6 +386,8 @@ pub struct MatterBrief {
     pub received_date: NaiveDate,
     /// 信访形式 name.
     pub channel_name: String,
+    /// 事项类别 code.
+    pub matter_class: String,
     /// 事项类别 name.
     pub matter_class_name: String,
     /// 状态.
@@ -401,15 +403,23 @@ pub struct MatterBrief {
 /// 信访人详情.
 pub fn person_get(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: PersonGetInput,
 ) -> Result<PersonWithMatters> {
     let record = person_record(register.conn(), input.person_id)?;
-    with_matters(register, record)
+    with_matters(register, who, record)
 }
 
-fn with_matters(register: &Register, record: PersonRecord) -> Result<PersonWithMatters> {
-    let matters = matters_of_person(register, record.person_id)?;
+/// The person with the matters `who` may see: 检举控告 only for those cleared for it.
+fn with_matters(
+    register: &Register,
+    who: &Session,
+    record: PersonRecord,
+) -> Result<PersonWithMatters> {
+    let mut matters = matters_of_person(register, record.person_id)?;
+    if !super::cleared_for_accusations(who) {
+        matters.retain(|m| m.matter_class != "accusation");
+    }
     let open_count = matters
         .iter()
         .filter(|m| {
@@ -464,6 +474,7 @@ fn matters_of_person(register: &Register, person_id: Uuid) -> Result<Vec<MatterB
                 crate::domain::codes::CodeTable::MatterClasses,
                 &class,
             ),
+            matter_class: class,
             status,
             status_name: status.name_zh().to_owned(),
             summary,
@@ -494,7 +505,7 @@ pub struct PersonLookupInput {
 /// 查找信访人 / 重复信访检查: the matching persons, each with their earlier matters and status.
 pub fn person_lookup(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: PersonLookupInput,
 ) -> Result<Vec<PersonWithMatters>> {
     let mut ids: Vec<String> = Vec::new();
@@ -564,7 +575,7 @@ pub fn person_lookup(
     for id in ids {
         let id = Uuid::parse_str(&id).map_err(|e| Error::Internal(e.to_string()))?;
         let record = person_record(register.conn(), id)?;
-        out.push(with_matters(register, record)?);
+        out.push(with_matters(register, who, record)?);
     }
     Ok(out)
 }

@@ -102,7 +102,7 @@ pub struct SearchPage {
 /// 查询信访事项.
 pub fn matter_search(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: SearchInput,
 ) -> Result<SearchPage> {
     let limit = input.limit.unwrap_or(50);
@@ -245,6 +245,16 @@ pub fn matter_search(
         push(
             "m.channel = ?",
             Value::Text(c.to_owned()),
+            &mut params,
+            &mut conditions,
+        );
+    }
+    // 检举控告 is invisible to those not cleared for it: not even a hit on a name may say
+    // that someone reported someone (Art. 30(3)).
+    if !super::cleared_for_accusations(who) {
+        push(
+            "m.matter_class != ?",
+            Value::Text("accusation".into()),
             &mut params,
             &mut conditions,
         );
