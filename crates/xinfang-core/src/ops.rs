@@ -89,7 +89,18 @@ const PRINTER_USERS: &[Role] = &[
 ];
 
 /// Decodes an operation's input, naming the offending field on failure.
+///
+/// Control characters are refused first, wherever they are: no field of the register wants
+/// them, they hide text on screen and on paper, and a NUL cuts strings short in other tools.
+/// Line breaks and tabs are ordinary text.
 pub fn decode<T: DeserializeOwned>(input: serde_json::Value) -> Result<T> {
+    if let Some(field) = control_character_at(&input, &mut String::new()) {
+        return Err(Error::field(
+            "control_character",
+            field,
+            "内容含有不可见的控制字符，请删除后重新填写",
+        ));
+    }
     serde_path_to_error::deserialize(input).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." { String::new() } else { path };
@@ -98,6 +109,40 @@ pub fn decode<T: DeserializeOwned>(input: serde_json::Value) -> Result<T> {
             message: format!("输入格式不正确：{}", err.inner()),
         }
     })
+}
+
+/// The path (as `serde_path_to_error` writes it: `a.b[0].c`) of the first string holding a
+/// control character other than a line break or tab; object keys count too.
+fn control_character_at(value: &serde_json::Value, path: &mut String) -> Option<String> {
+    let bad = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    };
+    match value {
+        serde_json::Value::String(s) => bad(s).then(|| path.clone()),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = control_character_at(item, path);
+            path.truncate(len);
+            found
+        }),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            let found = if bad(key) {
+                Some(path.clone())
+            } else {
+                control_character_at(item, path)
+            };
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
 }
 
 fn encode<T: Serialize>(value: T) -> Result<serde_json::Value> {

@@ -219,3 +219,106 @@ fn a_disabled_users_open_session_is_refused_at_the_next_request() {
     assert_eq!(status, 200);
     server.login("sunli", "Sunli-own-2026");
 }
+
+#[test]
+fn hostile_input_is_refused_cleanly_and_the_server_keeps_answering() {
+    let dir = initialised(1);
+    let server = Server::start(dir.path());
+    let token = server.login("wangfang", "demo-pass-2026");
+    let before = fingerprint(dir.path());
+    let post =
+        |body: &[u8]| server.request("POST", "/api/v1/ops/matter_register", Some(&token), body);
+
+    // Not UTF-8, not JSON, nested past any sane depth, the wrong top-level type.
+    let mut invalid_utf8 = letter("x").to_string().into_bytes();
+    let at = invalid_utf8.len() / 2;
+    invalid_utf8.splice(at..at, [0xff, 0xfe, 0xc3]);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    for body in [
+        &invalid_utf8[..],
+        b"\x00\x01\x02",
+        deep.as_bytes(),
+        b"[1, 2, 3]",
+        b"\"a string\"",
+        b"null",
+    ] {
+        let (status, err) = post(body);
+        assert!(
+            (400..500).contains(&status) && err["code"].is_string(),
+            "{status} {err} for {:?}",
+            String::from_utf8_lossy(&body[..body.len().min(40)])
+        );
+    }
+    // Control characters anywhere are refused at their field; unknown fields and wrong types
+    // are named.
+    for (input, code, field) in [
+        (
+            {
+                let mut i = letter("x");
+                i["summary"] = json!("概况\u{0}隐藏");
+                i
+            },
+            "control_character",
+            "summary",
+        ),
+        (
+            {
+                let mut i = letter("x");
+                i["petitioners"][0]["person"]["name"] = json!("孙\u{1b}[31m丽华");
+                i
+            },
+            "control_character",
+            "petitioners[0].person.name",
+        ),
+        (
+            {
+                let mut i = letter("x");
+                i["is_admin"] = json!(true);
+                i
+            },
+            "bad_input",
+            "",
+        ),
+        (
+            {
+                let mut i = letter("x");
+                i["summary"] = json!(42);
+                i
+            },
+            "bad_input",
+            "summary",
+        ),
+        (
+            {
+                let mut i = letter("x");
+                i["summary"] = json!("😀".repeat(50_000));
+                i
+            },
+            "too_long",
+            "summary",
+        ),
+    ] {
+        let (status, err) = server.call("matter_register", Some(&token), &input);
+        assert_eq!(status, 422, "{err}");
+        assert_eq!(err["code"], code, "{err}");
+        if !field.is_empty() {
+            assert_eq!(err["field"], field, "{err}");
+        }
+    }
+    assert_eq!(
+        fingerprint(dir.path()),
+        before,
+        "nothing refused was written"
+    );
+
+    // SQL and FTS meta-characters are just text: stored and found literally.
+    let tricky = "'; DROP TABLE matters; -- \" OR 1=1 * NEAR(a b) \\";
+    let (status, made) = server.call("matter_register", Some(&token), &letter(tricky));
+    assert_eq!(status, 200, "{made}");
+    let (status, page) = server.call("matter_search", Some(&token), &json!({ "q": tricky }));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"][0]["id"], made["id"]);
+    // And the server still answers after all of it.
+    let (status, _) = server.call("session_me", Some(&token), &json!({}));
+    assert_eq!(status, 200);
+}
