@@ -19,12 +19,30 @@ function voiceSegments(): Plugin {
   }
 }
 
+// The 审计记录 filter offers every operation by its Chinese name. The names live in the generated
+// operation list (schemas/api/operations.json, from ops.rs); only name and summary are bundled,
+// not the 200 kB of JSON Schemas beside them.
+const operationsFile = fileURLToPath(new URL('../schemas/api/operations.json', import.meta.url))
+const OPERATIONS_ID = 'virtual:operation-summaries'
+function operationSummaries(): Plugin {
+  return {
+    name: 'xinfang-operation-summaries',
+    resolveId: (source) => (source === OPERATIONS_ID ? `\0${OPERATIONS_ID}` : undefined),
+    load(id) {
+      if (id !== `\0${OPERATIONS_ID}`) return undefined
+      this.addWatchFile(operationsFile)
+      const list = JSON.parse(readFileSync(operationsFile, 'utf8')) as { operations: { name: string; summary: string }[] }
+      return `export default ${JSON.stringify(list.operations.map((op) => [op.name, op.summary]))}`
+    },
+  }
+}
+
 // During `npm run dev` the API lives in a separately started `xinfang serve`; point at it with
 // XINFANG_API=http://127.0.0.1:PORT so the UI keeps calling same-origin `/api/...` as in production.
 const apiTarget = process.env.XINFANG_API
 
 export default defineConfig({
-  plugins: [vue(), voiceSegments()],
+  plugins: [vue(), voiceSegments(), operationSummaries()],
   // Relative asset URLs (with hash routing, see router.ts) let the same dist/ work from
   // `xinfang serve`, from the Tauri bundle and from any static file server.
   base: './',

@@ -1,7 +1,7 @@
 // Routes, lazily loaded per screen, with the sign-in and role guard.
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from './api/types'
-import { ADMINS, CASE_WRITERS, EVERYONE, HANDLERS, OVERSEERS, mayOpen } from './lib/nav'
+import { AUDIT_READERS, CASE_READERS, CASE_WRITERS, EVERYONE, HANDLERS, OVERSEERS, SETTINGS_ADMINS, USER_ADMINS, mayOpen } from './lib/nav'
 import { restoreSession, session } from './session'
 import { shellConfigured } from './lib/shell'
 import { zh } from './i18n/zh-CN'
@@ -51,20 +51,20 @@ const routes: RouteRecordRaw[] = [
         path: 'matters',
         name: 'matter-search',
         component: () => import('./views/cases/MatterSearchView.vue'),
-        meta: { roles: EVERYONE, title: zh.nav.matterSearch },
+        meta: { roles: CASE_READERS, title: zh.nav.matterSearch },
       },
       {
         path: 'matters/:matterKey',
         name: 'matter-detail',
         component: () => import('./views/cases/MatterDetailView.vue'),
         props: true,
-        meta: { roles: EVERYONE, title: zh.detail.title },
+        meta: { roles: CASE_READERS, title: zh.detail.title },
       },
       {
         path: 'persons',
         name: 'person-lookup',
         component: () => import('./views/guide/PersonLookupView.vue'),
-        meta: { roles: EVERYONE, title: zh.nav.personLookup },
+        meta: { roles: CASE_READERS, title: zh.nav.personLookup },
       },
       {
         path: 'supervision',
@@ -106,19 +106,25 @@ const routes: RouteRecordRaw[] = [
         path: 'admin/users',
         name: 'admin-users',
         component: () => import('./views/admin/UsersView.vue'),
-        meta: { roles: ADMINS, title: zh.nav.users },
+        meta: { roles: USER_ADMINS, title: zh.nav.users },
       },
       {
         path: 'admin/settings',
         name: 'admin-settings',
         component: () => import('./views/admin/SettingsView.vue'),
-        meta: { roles: ADMINS, title: zh.nav.systemSettings },
+        meta: { roles: SETTINGS_ADMINS, title: zh.nav.systemSettings },
       },
       {
         path: 'admin/sync',
         name: 'admin-sync',
         component: () => import('./views/admin/SyncView.vue'),
         meta: { roles: OVERSEERS, title: zh.nav.sync },
+      },
+      {
+        path: 'admin/audit',
+        name: 'admin-audit',
+        component: () => import('./views/admin/AuditView.vue'),
+        meta: { roles: AUDIT_READERS, title: zh.nav.audit },
       },
       {
         path: ':pathMatch(.*)*',
@@ -143,7 +149,8 @@ router.beforeEach(async (to) => {
   const ready = await shellConfigured()
   if (!ready) return to.name === 'setup' ? true : { name: 'setup' }
   if (to.name === 'setup') {
-    // Changing the mode later is an administrator's decision, made while signed in.
+    // Changing the mode later is the system administrator's decision (how the centre's machines
+    // are set up is theirs under 三员分立, not the security or audit administrator's).
     const admin = (session.me || (await restoreSession())) && session.me?.user.role === 'admin'
     return to.query.change === '1' && admin ? true : { name: 'login' }
   }

@@ -19,6 +19,14 @@ const timeParts = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 })
 
+const secondParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+})
+
 /** The China date (YYYY-MM-DD) of an instant; storage is UTC, people live in Beijing time. */
 export function chinaDate(instant: Date | string): string {
   const date = typeof instant === 'string' ? new Date(instant) : instant
@@ -41,6 +49,16 @@ export function formatDateTime(instant: string | null | undefined): string {
   const parts = timeParts.formatToParts(date)
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
   return `${chinaDate(date)} ${part('hour').padStart(2, '0')}:${part('minute')}`
+}
+
+/** 2026-11-28 14:05:09 in Beijing time: the audit trail, where two rows a minute apart matter. */
+export function formatDateTimeSeconds(instant: string | null | undefined): string {
+  if (!instant) return ''
+  const date = new Date(instant)
+  if (Number.isNaN(date.getTime())) return instant
+  const parts = secondParts.formatToParts(date)
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${chinaDate(date)} ${part('hour').padStart(2, '0')}:${part('minute')}:${part('second')}`
 }
 
 /** 2026年11月28日, as on paper. */
