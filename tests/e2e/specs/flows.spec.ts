@@ -199,7 +199,9 @@ test('search finds the new matter by a word of its summary and by the two-charac
 test('search pages with the cursor: 加载更多 appends the next page', async ({ page }) => {
   await login(page, 'wangfang')
   await page.goto(appUrl('/matters'))
-  await expect(page.getByTestId('search-total')).toHaveText(/共 2\d\d 件/)
+  // The demo's 200 and the flows' own, less the 检举控告 a guide is not shown (Art. 30(3)):
+  // more than two pages either way.
+  await expect(page.getByTestId('search-total')).toHaveText(/共 [1-9]\d\d 件/)
   const rows = page.getByTestId('search-results').locator('tbody tr')
   await expect(rows).toHaveCount(50)
   await page.getByRole('button', { name: '加载更多' }).click()
@@ -340,12 +342,15 @@ test('an expired session asks for the password in place and the form is kept', a
 
 test('the administrator sees user management, not case registration', async ({ page }) => {
   await login(page, 'admin', process.env.XINFANG_ADMIN_PASSWORD)
-  await expect(page.getByTestId('current-user')).toHaveText(/管理员/)
+  await expect(page.getByTestId('current-user')).toHaveText(/（系统管理员）/)
   const menu = page.getByRole('navigation', { name: '主菜单' })
   await expect(menu.getByRole('link', { name: /登记信访事项/ })).toHaveCount(0)
   await menu.getByRole('link', { name: /用户管理/ }).click()
-  await expect(page.getByRole('cell', { name: 'wangfang' })).toBeVisible()
-  await expect(page.getByRole('cell', { name: '王芳' })).toBeVisible()
+  // audit.spec.ts runs first and appoints a security administrator: from then on the accounts are
+  // theirs (三员分立) and the page says so; run alone, this file still sees the list.
+  const separated = page.getByTestId('users-separation')
+  await expect(page.getByRole('cell', { name: 'wangfang' }).or(separated)).toBeVisible()
+  if (!(await separated.isVisible())) await expect(page.getByRole('cell', { name: '王芳' })).toBeVisible()
   await screenshot(page, '10-admin-users')
 
   // Typing the address of a screen the role may not use lands on the desk with a notice.
