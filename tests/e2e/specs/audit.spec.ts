@@ -194,3 +194,19 @@ test('from then on the system administrator is told in Chinese that user account
   await expect(page.getByLabel('无操作自动退出（分钟）')).toBeDisabled()
   await expect(page.getByLabel('咨询电话')).toBeEditable()
 })
+
+test('a security setting the system administrator changes before learning of the security administrator is refused at its field and locked', async ({ page }) => {
+  // Straight to 系统设置: this page has not yet learnt that a security administrator exists.
+  await login(page, 'admin', process.env.XINFANG_ADMIN_PASSWORD)
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: /系统设置/ }).click()
+  await expect(page.getByTestId('security-settings-hint')).toContainText('尚未设安全管理员时由系统管理员修改')
+  const idle = page.getByLabel('无操作自动退出（分钟）')
+  const before = await idle.inputValue()
+  await idle.fill(String(Number(before) + 1))
+  await idle.press('Tab')
+  await page.getByTestId('settings-save').click()
+  await expect(formItem(page, '无操作自动退出（分钟）')).toContainText('由安全管理员修改')
+  await expect(idle).toBeDisabled()
+  await expect(idle).toHaveValue(before)
+  await expect(page.getByTestId('security-settings-hint')).toContainText('此处只能查看')
+})

@@ -1,6 +1,7 @@
 // Tests for the 审计记录 helpers: filters to `audit_list` input, the operation list, outcome and role text.
 import { describe, expect, it } from 'vitest'
 import { emptyAuditFilters, operationOptions, operationText, outcomeText, roleText, toAuditInput } from './audit'
+import { formatDateTimeSeconds } from './format'
 
 describe('toAuditInput', () => {
   it('sends only the outcome when nothing is filled in', () => {
@@ -78,5 +79,13 @@ describe('row text', () => {
   it('shows the host’s Chinese name of an operation, or the raw name it did not know', () => {
     expect(operationText({ operation: 'matter_get', operation_zh: '信访事项详情及时间线' })).toBe('信访事项详情及时间线')
     expect(operationText({ operation: 'no_such_op', operation_zh: '' })).toBe('no_such_op')
+  })
+})
+
+describe('audit time', () => {
+  it('shows the stored UTC instant in Beijing time, to the second', () => {
+    expect(formatDateTimeSeconds('2026-12-01T23:21:00.688Z')).toBe('2026-12-02 07:21:00')
+    expect(formatDateTimeSeconds('2026-06-30T16:00:09Z')).toBe('2026-07-01 00:00:09')
+    expect(formatDateTimeSeconds('')).toBe('')
   })
 })
