@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Xinfang Desk needs on a fresh Debian machine: the system
 # libraries for the Tauri shell (WebKitGTK 4.1), Chromium and the WebKit WebDriver for the
-# browser and window tests, Xvfb, poppler and CJK fonts, and CUPS with a PDF printer for the
-# print test. Idempotent and quiet when all is there.
+# browser and window tests, Xvfb, poppler and CJK fonts, CUPS with a PDF printer for the
+# print test, and the sqlite3 CLI the encryption test reads a copied register with (libssl-dev:
+# SQLCipher links the system libcrypto). Idempotent and quiet when all is there.
 set -euo pipefail
 
 packages=(
@@ -10,7 +11,7 @@ packages=(
   libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev libxdo-dev
   xvfb xauth webkit2gtk-driver chromium chromium-driver
-  poppler-utils fonts-noto-cjk imagemagick
+  poppler-utils fonts-noto-cjk imagemagick sqlite3
   cups cups-client printer-driver-cups-pdf
 )
 

@@ -31,6 +31,8 @@ pub struct DeskState {
     pub backend: Mutex<Backend>,
     /// Host mode: the county sync worker on the register (stopped when the backend changes).
     sync: Mutex<Option<xinfang_server::sync::SyncWorker>>,
+    /// Host mode: daily backups of the register into `<data>/backups`, as `xinfang serve` does.
+    backup: Mutex<Option<xinfang_server::backup::BackupWorker>>,
 }
 
 /// How often the host tries the county hub when nothing asks sooner (`xinfang serve`'s default).
@@ -46,6 +48,21 @@ fn sync_worker(backend: &Backend) -> Option<xinfang_server::sync::SyncWorker> {
     }
 }
 
+/// How often the host backs its register up (`xinfang serve`'s default).
+const BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+fn backup_worker(dirs: &Dirs, backend: &Backend) -> Option<xinfang_server::backup::BackupWorker> {
+    match backend {
+        Backend::Host(..) => Some(xinfang_server::backup::BackupWorker::spawn(
+            dirs.data.clone(),
+            xinfang_server::backup::Policy::for_data_dir(&dirs.data),
+            BACKUP_EVERY,
+            xinfang_core::audit::DESK_HOST,
+        )),
+        _ => None,
+    }
+}
+
 impl DeskState {
     /// Loads settings and opens the backend they name.
     pub fn load(dirs: Dirs) -> DeskState {
@@ -55,11 +72,13 @@ impl DeskState {
             Some(config) => open_backend(&dirs, config),
         };
         let sync = sync_worker(&backend);
+        let backup = backup_worker(&dirs, &backend);
         DeskState {
             dirs,
             config: Mutex::new(config),
             backend: Mutex::new(backend),
             sync: Mutex::new(sync),
+            backup: Mutex::new(backup),
         }
     }
 
@@ -69,8 +88,12 @@ impl DeskState {
         if let Some(worker) = lock(&self.sync).take() {
             worker.stop();
         }
+        if let Some(worker) = lock(&self.backup).take() {
+            worker.stop();
+        }
         let backend = open_backend(&self.dirs, &config);
         *lock(&self.sync) = sync_worker(&backend);
+        *lock(&self.backup) = backup_worker(&self.dirs, &backend);
         *lock(&self.backend) = backend;
         *lock(&self.config) = Some(config);
     }
@@ -144,9 +167,12 @@ impl DeskState {
         }
     }
 
-    /// Stops the sync worker and checkpoints the WAL on exit.
+    /// Stops the sync and backup workers and checkpoints the WAL on exit.
     pub fn shutdown(&self) {
         if let Some(worker) = lock(&self.sync).take() {
+            worker.stop();
+        }
+        if let Some(worker) = lock(&self.backup).take() {
             worker.stop();
         }
         if let Backend::Host(register, _) = &*lock(&self.backend)

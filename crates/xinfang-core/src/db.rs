@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::{Error, Result};
+use crate::{Error, Result, keys};
 
 /// Every desk migration, in order. `user_version` counts how many have been applied.
 pub const MIGRATIONS: &[(&str, &str)] = &[
@@ -74,25 +74,56 @@ pub fn supported_version() -> u32 {
     MIGRATIONS.len() as u32
 }
 
-/// Opens (creating if needed) a register file, sets the pragmas and migrates it.
+/// Opens (creating if needed) a register file, unlocks it, sets the pragmas and migrates it.
 ///
-/// A file whose schema is newer than this binary is refused before anything is written.
+/// The key comes from `keys::Unlock::from_environment` (the key file beside the register unless
+/// a passphrase was given). A file whose schema is newer than this binary is refused before
+/// anything is written.
 pub fn open(path: &Path) -> Result<Connection> {
-    let mut conn = Connection::open(path)?;
+    open_with(path, &keys::Unlock::from_environment())
+}
+
+/// `open` with an explicit way to unlock the register.
+///
+/// A register made before encryption is encrypted in place first (`keys::encrypt_in_place`).
+/// Before a migration changes the schema version of a register that has one, an online backup
+/// is taken into `backups/` beside it: a migration that goes wrong in a way its transaction
+/// cannot undo still has the register as it was.
+pub fn open_with(path: &Path, unlock: &keys::Unlock) -> Result<Connection> {
+    let (mut conn, key) = keys::open(path, unlock)?;
     configure(&conn)?;
+    let found: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > 0 && found < supported_version() {
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        crate::backup::create(
+            &conn,
+            &key,
+            &crate::backup::default_dir(path),
+            &format!("before-migration-v{found}"),
+            now,
+        )?;
+    }
     migrate(&mut conn)?;
     Ok(conn)
 }
 
 /// Opens a register file without migrating it (for `verify`, which must not change the file).
+///
+/// A plain register from a version before encryption is read as it is, not converted.
 pub fn open_existing(path: &Path) -> Result<Connection> {
-    if !path.exists() {
-        return Err(Error::NotInitialised);
-    }
-    let conn = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    open_existing_with(path, &keys::Unlock::from_environment())
+}
+
+/// `open_existing` with an explicit way to unlock the register.
+pub fn open_existing_with(path: &Path, unlock: &keys::Unlock) -> Result<Connection> {
+    let conn = match keys::file_kind(path)? {
+        keys::FileKind::Missing => return Err(Error::NotInitialised),
+        keys::FileKind::Plain => Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?,
+        keys::FileKind::Encrypted => keys::connect(path, &keys::resolve(path, unlock, false)?)?,
+    };
     configure(&conn)?;
     Ok(conn)
 }
@@ -144,6 +175,7 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
         let broken: Option<String> = tx
             .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
             .optional()?;
+        fault_pause_in_migration();
         if let Some(table) = broken {
             // Dropping the transaction rolls every migration of this run back.
             return Err(Error::Internal(format!(
@@ -155,6 +187,22 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     })();
     conn.pragma_update(None, "foreign_keys", "ON")?;
     outcome
+}
+
+/// Fault injection for the crash test (`tests/it/crash.rs`): in debug builds only,
+/// `XINFANG_FAULT_MIGRATION_PAUSE_MS` holds the migration transaction open, with everything
+/// applied but not committed, after saying so on stderr, so a test can kill the process there.
+fn fault_pause_in_migration() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    if let Some(ms) = std::env::var("XINFANG_FAULT_MIGRATION_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        eprintln!("fault: migration applied, not committed; pausing {ms} ms");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// SQL functions the schema and the bulk re-index rely on; every connection needs them.

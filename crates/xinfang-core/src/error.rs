@@ -76,6 +76,15 @@ pub enum Error {
     /// The register has not been initialised (`xinfang init`).
     #[error("register not initialised")]
     NotInitialised,
+    /// The register cannot be unlocked or a backup cannot be used: `register_key_wrong`,
+    /// `register_key_missing`, `register_passphrase_required`, `backup_invalid` …
+    #[error("{code}: {message}")]
+    Key {
+        /// Stable error code.
+        code: &'static str,
+        /// Chinese explanation, with what to do.
+        message: String,
+    },
     /// SQLite failed.
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
@@ -137,6 +146,7 @@ impl Error {
             Error::Conflict { .. } => "conflict",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::NotInitialised => "not_initialised",
+            Error::Key { code, .. } => code,
             Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => "internal",
         }
     }
@@ -149,7 +159,7 @@ impl Error {
             Error::Unauthenticated(_) => 401,
             Error::Account { .. } | Error::Forbidden { .. } => 403,
             Error::Conflict { .. } => 409,
-            Error::SchemaTooNew { .. } | Error::NotInitialised => 503,
+            Error::SchemaTooNew { .. } | Error::NotInitialised | Error::Key { .. } => 503,
             Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => 500,
         }
     }
@@ -176,6 +186,7 @@ impl Error {
                 None,
             ),
             Error::NotInitialised => ("登记簿尚未初始化，请先运行 xinfang init".to_owned(), None),
+            Error::Key { message, .. } => (message.clone(), None),
             Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => {
                 (format!("系统内部错误，数据未保存：{self}"), None)
             }

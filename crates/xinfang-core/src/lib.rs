@@ -7,19 +7,22 @@
 //! tools built on top.
 //!
 //! Architecture invariant: nothing here does network IO or reads the clock or a random source
-//! directly; `clock::Clock` and `clock::IdGen` are handed in.
+//! directly; `clock::Clock` and `clock::IdGen` are handed in. The one exception is
+//! `keys::Key::random`: an encryption key must come from the operating system.
 
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod keys;
 pub mod model;
 pub mod ops;
 pub mod projection;

@@ -41,13 +41,24 @@ pub fn verify_file(path: &Path, scratch: &Path) -> Result<Report> {
             supported: db::supported_version(),
         });
     }
+    verify_with_scratch(&conn, scratch)
+}
+
+/// Verifies `conn`, rebuilding into `scratch` (a path that may not exist yet). The rebuilt
+/// copy holds the same personal data as the register, so it is encrypted too, under a
+/// throwaway key nobody keeps.
+pub fn verify_with_scratch(conn: &Connection, scratch: &Path) -> Result<Report> {
     let mut rebuilt = Connection::open(scratch)?;
+    rebuilt.execute_batch(&format!(
+        "PRAGMA key = \"x'{}'\";",
+        crate::keys::Key::random()?.to_hex()
+    ))?;
     rebuilt.pragma_update(None, "journal_mode", "OFF")?;
     rebuilt.pragma_update(None, "synchronous", "OFF")?;
     rebuilt.pragma_update(None, "foreign_keys", "ON")?;
     db::register_functions(&rebuilt)?;
     db::migrate(&mut rebuilt)?;
-    verify(&conn, &mut rebuilt)
+    verify(conn, &mut rebuilt)
 }
 
 /// Verifies `conn` by replaying its log into the empty, migrated `rebuilt`.

@@ -25,6 +25,10 @@ pub struct Cli {
     /// Data directory holding register.db (default: $XINFANG_DATA or the platform data dir).
     #[arg(long, global = true, env = "XINFANG_DATA")]
     pub data: Option<PathBuf>,
+    /// File holding the administrator passphrase the register is encrypted with (instead of
+    /// the key file beside it; `$XINFANG_PASSPHRASE` gives the passphrase itself).
+    #[arg(long, global = true, env = "XINFANG_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -63,6 +67,12 @@ pub enum Command {
         /// off exponentially up to ten minutes, and 立即同步 runs at once.
         #[arg(long, default_value_t = 30)]
         sync_interval: u64,
+        /// Hours between automatic backups into <data>/backups (0: none).
+        #[arg(long, default_value_t = 24)]
+        backup_every_hours: u64,
+        /// Where backups go and how many are kept.
+        #[command(flatten)]
+        backups: BackupArgs,
     },
     /// Run one operation: JSON input as an argument or `-` for stdin, JSON output on stdout.
     Call {
@@ -108,6 +118,43 @@ pub enum Command {
         #[command(subcommand)]
         action: LetterCommand,
     },
+    /// Take an online backup of the register now (encrypted with the register's key).
+    Backup {
+        /// Where backups go and how many are kept.
+        #[command(flatten)]
+        backups: BackupArgs,
+    },
+    /// Replace the register with a backup, after checking it (integrity and a full rebuild of
+    /// every table from its event log). Stop `xinfang serve` first.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// Rotate the register's encryption key (a new random key in the key file, or with
+    /// `--new-passphrase-file` a new administrator passphrase). Stop `xinfang serve` first.
+    Rekey {
+        /// File holding the new passphrase (passphrase-protected registers only).
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// For the crash test: runs an operation `count` times as `XINFANG_USER`, printing each
+    /// output on one line as soon as it has committed.
+    #[command(hide = true)]
+    CallLoop {
+        /// Operation name.
+        operation: String,
+        /// JSON input.
+        input: String,
+        /// How many times.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// User to act as.
+        #[arg(long, env = "XINFANG_USER")]
+        user: String,
+        /// That user's password.
+        #[arg(long, env = "XINFANG_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
     /// Benchmarks: `register`, `search`, `clocks`, `letters` or `hall`.
     Bench {
         /// Which benchmark.
@@ -152,9 +199,50 @@ pub enum LetterCommand {
     },
 }
 
+/// Backup location and retention, shared by `xinfang backup` and `xinfang serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackupArgs {
+    /// Backup directory (default: <data>/backups).
+    #[arg(long = "to", value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Second location each backup is copied to as well (a USB stick, a network share).
+    #[arg(long, value_name = "DIR", env = "XINFANG_BACKUP_COPY_TO")]
+    pub copy_to: Option<PathBuf>,
+    /// Always keep this many of the newest backups.
+    #[arg(long, default_value_t = xinfang_core::backup::Retention::default().keep)]
+    pub keep: usize,
+    /// Beyond those, keep every backup younger than this many days.
+    #[arg(long, default_value_t = xinfang_core::backup::Retention::default().keep_days)]
+    pub keep_days: u32,
+}
+
+impl BackupArgs {
+    fn policy(&self, data_dir: &Path) -> crate::backup::Policy {
+        let mut policy = crate::backup::Policy::for_data_dir(data_dir);
+        if let Some(dir) = &self.to {
+            policy.dir = dir.clone();
+        }
+        policy.copy_to = self.copy_to.clone();
+        policy.retention = xinfang_core::backup::Retention {
+            keep: self.keep,
+            keep_days: self.keep_days,
+        };
+        policy
+    }
+}
+
 /// Runs the CLI; the exit code is non-zero on any failure.
 pub fn run(cli: Cli) -> ExitCode {
     let data_dir = cli.data.clone().unwrap_or_else(data::default_data_dir);
+    if let Some(file) = &cli.passphrase_file {
+        match read_secret(file) {
+            Ok(passphrase) => xinfang_core::keys::set_process_passphrase(passphrase),
+            Err(err) => {
+                eprintln!("错误：{err:#}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     match execute(cli.command, &data_dir) {
         Ok(code) => code,
         Err(err) => {
@@ -204,7 +292,21 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             ui,
             init_if_empty,
             sync_interval,
-        } => serve(data_dir, &listen, ui, init_if_empty, sync_interval),
+            backup_every_hours,
+            backups,
+        } => serve(
+            data_dir,
+            &listen,
+            ui,
+            init_if_empty,
+            sync_interval,
+            (backup_every_hours > 0).then(|| {
+                (
+                    backups.policy(data_dir),
+                    std::time::Duration::from_secs(backup_every_hours * 3600),
+                )
+            }),
+        ),
         Command::Call {
             operation,
             input,
@@ -283,6 +385,70 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { backups } => {
+            let taken = crate::backup::take(
+                data_dir,
+                &backups.policy(data_dir),
+                "manual",
+                xinfang_core::audit::DESK_CLI,
+            )?;
+            println!("已备份：{}", taken.path.display());
+            if let Some(copy) = &taken.copy {
+                println!("已另存：{}", copy.display());
+            }
+            for old in &taken.removed {
+                println!("按保留规则删除：{}", old.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let restored = crate::backup::restore(data_dir, &file)?;
+            println!(
+                "已恢复：{}（校验通过：{} 个事件重放，{} 行投影一致）",
+                file.display(),
+                restored.report.events,
+                restored.report.rows
+            );
+            if let Some(aside) = &restored.kept_aside {
+                println!("原登记簿已保留为：{}", aside.display());
+            }
+            if restored.rekeyed {
+                println!("该备份早于密钥轮换，已改用当前密钥加密");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rekey {
+            new_passphrase_file,
+        } => {
+            let new = match new_passphrase_file {
+                Some(file) => xinfang_core::keys::NewKey::Passphrase(read_secret(&file)?),
+                None => xinfang_core::keys::NewKey::Random,
+            };
+            crate::backup::rekey(data_dir, &new)?;
+            println!(
+                "登记簿密钥已轮换。此前的备份仍可用 xinfang restore 恢复（密钥文件保留了旧密钥）。"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CallLoop {
+            operation,
+            input,
+            count,
+            user,
+            password,
+        } => {
+            let input: Value = serde_json::from_str(&input).context("input is not JSON")?;
+            let mut register = data::open(data_dir)?;
+            let session = xinfang_core::auth::authenticate(&register, &user, &password)?;
+            let mut out = std::io::stdout().lock();
+            for _ in 0..count {
+                let output = ops::call(&mut register, Some(&session), &operation, input.clone())?;
+                // Printed only after the call returned, i.e. after its transaction committed.
+                writeln!(out, "{}", serde_json::to_string(&output)?)?;
+                out.flush()?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify => verify(data_dir),
         Command::Demo { cases, seed } => demo(data_dir, cases, seed),
         Command::Schema { root, check } => write_schema(&root, check),
@@ -320,6 +486,7 @@ fn serve(
     ui: Option<PathBuf>,
     init_if_empty: bool,
     sync_interval: u64,
+    backups: Option<(crate::backup::Policy, std::time::Duration)>,
 ) -> anyhow::Result<ExitCode> {
     let mut register = data::open(data_dir)?;
     if register.centre().is_err() {
@@ -368,8 +535,14 @@ fn serve(
             state.register(),
             std::time::Duration::from_secs(sync_interval.max(1)),
         );
+        let backup_worker = backups.map(|(policy, every)| {
+            crate::backup::BackupWorker::spawn(data_dir.to_path_buf(), policy, every, "定时备份")
+        });
         crate::http::serve(listener, state, ui).await?;
         worker.stop();
+        if let Some(backup_worker) = backup_worker {
+            backup_worker.stop();
+        }
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -427,6 +600,15 @@ fn call(
         serde_json::to_string_pretty(&output)?
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A passphrase file's content without its trailing newline.
+fn read_secret(file: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("无法读取口令文件 {}", file.display()))?;
+    let text = text.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(!text.is_empty(), "口令文件 {} 是空的", file.display());
+    Ok(text)
 }
 
 fn verify(data_dir: &Path) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 //! Architecture invariant: no business rule lives here; if an HTTP handler or CLI command
 //! needs to decide something about a matter, the decision belongs in the core.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_hall;
 pub mod changes;

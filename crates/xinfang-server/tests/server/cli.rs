@@ -18,7 +18,7 @@ fn init_demo_verify_succeeds_and_a_corrupted_row_makes_verify_fail_naming_it() {
     );
     assert!(stdout(&out).contains("一致"));
 
-    let conn = rusqlite::Connection::open(dir.path().join("register.db")).expect("open");
+    let conn = open_register(dir.path());
     let number: String = conn
         .query_row("SELECT number FROM matters WHERE rid = 7", [], |r| r.get(0))
         .expect("row 7");
@@ -144,7 +144,7 @@ fn every_operation_is_reachable_from_the_cli() {
 #[test]
 fn a_newer_register_is_refused_with_a_clear_error() {
     let dir = initialised(0);
-    let conn = rusqlite::Connection::open(dir.path().join("register.db")).expect("open");
+    let conn = open_register(dir.path());
     conn.pragma_update(None, "user_version", 42).expect("bump");
     drop(conn);
     let out = run(xinfang(dir.path()).arg("verify"));

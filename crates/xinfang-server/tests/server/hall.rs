@@ -164,11 +164,7 @@ fn a_scripted_day_of_300_visitors_over_http_keeps_every_invariant_and_verifies()
         assert_eq!(status, 200, "{body}");
     }
     let token = server.login("zhang", "hall-pass-2026");
-    let db = rusqlite::Connection::open_with_flags(
-        dir.path().join("register.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("read-only register");
+    let db = open_register_read_only(dir.path());
 
     let mut rng = xinfang_core::demo::Rng::new(42);
     let mut issued: Vec<String> = Vec::new();

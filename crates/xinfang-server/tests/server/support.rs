@@ -51,9 +51,31 @@ pub fn initialised(cases: u64) -> tempfile::TempDir {
     dir
 }
 
+/// The register of `data`, opened directly with the key from the key file beside it (the file
+/// is encrypted; `rusqlite::Connection::open` alone cannot read it). Not migrated.
+pub fn open_register(data: &Path) -> rusqlite::Connection {
+    xinfang_core::db::open_existing_with(
+        &data.join("register.db"),
+        &xinfang_core::keys::Unlock::KeyFile,
+    )
+    .expect("open the register with its key file")
+}
+
+/// Like `open_register`, read-only: a test that only watches cannot write by mistake.
+pub fn open_register_read_only(data: &Path) -> rusqlite::Connection {
+    use xinfang_core::keys;
+    let path = data.join("register.db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("read-only register");
+    let key = keys::resolve(&path, &keys::Unlock::KeyFile, false).expect("key file");
+    keys::apply(&conn, &key, &path).expect("key applies");
+    conn
+}
+
 /// Everything the register holds that an operation could change.
 pub fn fingerprint(data: &Path) -> (i64, i64, i64) {
-    let conn = rusqlite::Connection::open(data.join("register.db")).expect("open");
+    let conn = open_register(data);
     let count = |sql: &str| {
         conn.query_row(sql, [], |r| r.get::<_, i64>(0))
             .expect("count")
