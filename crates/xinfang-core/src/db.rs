@@ -189,9 +189,10 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     outcome
 }
 
-/// Fault injection for the crash test (`tests/it/crash.rs`): in debug builds only,
-/// `XINFANG_FAULT_MIGRATION_PAUSE_MS` holds the migration transaction open, with everything
-/// applied but not committed, after saying so on stderr, so a test can kill the process there.
+/// Fault injection for the crash test (`crates/xinfang-server/tests/server/crash.rs`): in
+/// debug builds only, `XINFANG_FAULT_MIGRATION_PAUSE_MS` holds the migration transaction open,
+/// with everything applied but not committed, after saying so on stderr, so that a test can
+/// kill the process there.
 fn fault_pause_in_migration() {
     if !cfg!(debug_assertions) {
         return;
