@@ -67,6 +67,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_audit",
         include_str!("../../../schemas/desk/0014_audit.sql"),
     ),
+    (
+        "0015_bundle_keys",
+        include_str!("../../../schemas/desk/0015_bundle_keys.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

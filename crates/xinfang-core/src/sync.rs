@@ -4,10 +4,20 @@
 //! these short reads and writes with the register lock held only for their duration.
 //!
 //! None of this is events: the link's state is no fact about the register, like `sessions`.
+//!
+//! USB bundles (migration 0015): [`export_bundle`] writes this centre's events above the mark,
+//! signed with the centre's key (`sync_keys`, made once); [`import_bundle`] applies a hub
+//! bundle signed with the hub key the desk trusts (learned at enrolment, from a first bundle
+//! with a valid enrolment proof, or set by an administrator). `xinfang_sync::bundle` has the
+//! format and the trust.
 
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
-use xinfang_sync::{EnrolRequest, Routed, WireEvent, wire_form};
+use xinfang_sync::{
+    EnrolRequest, Routed, WireEvent,
+    bundle::{self, BundleEnrolment, CentreBundle, Contents, SigningKey},
+    wire_form,
+};
 
 use crate::{Result, clock::fmt_utc, register::Register};
 
@@ -38,6 +48,10 @@ pub struct State {
     pub last_error_at: Option<String>,
     /// Set by `sync_request`: run now.
     pub requested_at: Option<String>,
+    /// The hub's bundle signing key (hex), once trusted.
+    pub hub_public_key: Option<String>,
+    /// `created_at` of the newest hub bundle applied.
+    pub last_hub_bundle_at: Option<String>,
 }
 
 /// Reads the sync state.
@@ -47,7 +61,7 @@ pub fn state(register: &Register) -> Result<State> {
         .query_row(
             "SELECT hub_url, enrolment_code, credential, hub_centre_id, acknowledged, pull_cursor,
                     last_attempt, last_success, last_error_code, last_error_message,
-                    last_error_at, requested_at
+                    last_error_at, requested_at, hub_public_key, last_hub_bundle_at
              FROM sync_state WHERE id = 1",
             [],
             |r| {
@@ -64,6 +78,8 @@ pub fn state(register: &Register) -> Result<State> {
                     last_error_message: r.get(9)?,
                     last_error_at: r.get(10)?,
                     requested_at: r.get(11)?,
+                    hub_public_key: r.get(12)?,
+                    last_hub_bundle_at: r.get(13)?,
                 })
             },
         )
@@ -72,7 +88,8 @@ pub fn state(register: &Register) -> Result<State> {
 }
 
 /// Stores the hub URL and, when given, a new enrolment code (which drops the old credential:
-/// the centre enrols again). Asks for a run at once.
+/// the centre enrols again, and the hub key it knew is forgotten: a new enrolment teaches it
+/// again). Asks for a run at once.
 pub fn configure(register: &Register, hub_url: &str, enrolment_code: Option<&str>) -> Result<()> {
     let now = fmt_utc(register.now());
     let conn = register.conn();
@@ -83,11 +100,27 @@ pub fn configure(register: &Register, hub_url: &str, enrolment_code: Option<&str
     if let Some(code) = enrolment_code {
         conn.execute(
             "UPDATE sync_state SET enrolment_code = ?1, credential = NULL, hub_centre_id = NULL,
-                    acknowledged = 0
+                    acknowledged = 0, hub_public_key = NULL, last_hub_bundle_at = NULL
              WHERE id = 1",
             [code],
         )?;
     }
+    Ok(())
+}
+
+/// Stores a one-time enrolment code for a centre with no network (no hub address needed): the
+/// next bundle carries the proof of it. Like a new code in [`configure`], it starts a new
+/// enrolment: the old credential and hub key are dropped.
+pub fn set_enrolment_code(register: &Register, code: &str) -> Result<()> {
+    if bundle::normalise_code(code).is_empty() {
+        return Err(crate::Error::required("enrolment_code", "注册码"));
+    }
+    register.conn().execute(
+        "UPDATE sync_state SET enrolment_code = ?1, credential = NULL, hub_centre_id = NULL,
+                acknowledged = 0, hub_public_key = NULL, last_hub_bundle_at = NULL
+         WHERE id = 1",
+        [code.trim()],
+    )?;
     Ok(())
 }
 
@@ -121,6 +154,7 @@ pub fn enrol_request(register: &Register) -> Result<Option<EnrolRequest>> {
         origin: centre.origin,
         centre_code: centre.code.clone(),
         centre_name: centre.name.clone(),
+        public_key: public_key(register)?,
     }))
 }
 
@@ -131,6 +165,20 @@ pub fn record_enrolled(register: &Register, centre_id: Uuid, credential: &str) -
                 acknowledged = 0, pull_cursor = 0
          WHERE id = 1",
         params![credential, centre_id.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Stores the hub's bundle key as the enrolment answered it (TLS or the LAN vouches for it).
+pub fn record_hub_key(register: &Register, hub_public_key: &str) -> Result<()> {
+    if !bundle::is_public_key(hub_public_key) {
+        return Err(crate::Error::Internal(format!(
+            "the hub sent an unusable public key {hub_public_key}"
+        )));
+    }
+    register.conn().execute(
+        "UPDATE sync_state SET hub_public_key = ?1 WHERE id = 1",
+        [hub_public_key],
     )?;
     Ok(())
 }
@@ -187,11 +235,19 @@ pub fn outbox(register: &Register, after: i64, limit: usize) -> Result<Vec<WireE
 /// Stores pulled events in the inbox (a known id is left as it is) and the cursor to pull
 /// after next time, in one transaction. Returns how many were new.
 pub fn record_pulled(register: &Register, events: &[Routed], next: i64) -> Result<usize> {
-    let now = fmt_utc(register.now());
     let tx = register.conn().unchecked_transaction()?;
+    let added = insert_pulled(register, events, next)?;
+    tx.commit()?;
+    Ok(added)
+}
+
+/// The inbox rows and cursor of [`record_pulled`], inside the caller's transaction.
+fn insert_pulled(register: &Register, events: &[Routed], next: i64) -> Result<usize> {
+    let now = fmt_utc(register.now());
+    let conn = register.conn();
     let mut added = 0;
     {
-        let mut insert = tx.prepare_cached(
+        let mut insert = conn.prepare_cached(
             "INSERT OR IGNORE INTO county_inbox
                  (cursor, id, origin, seq, kind, payload, at, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -211,11 +267,10 @@ pub fn record_pulled(register: &Register, events: &[Routed], next: i64) -> Resul
         }
     }
     let cursor = events.iter().map(|r| r.cursor).max().unwrap_or(0).max(next);
-    tx.execute(
+    conn.execute(
         "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?1) WHERE id = 1",
         [cursor],
     )?;
-    tx.commit()?;
     Ok(added)
 }
 
@@ -248,4 +303,278 @@ pub fn local_seq(register: &Register) -> Result<i64> {
         [origin.to_string()],
         |r| r.get(0),
     )?)
+}
+
+/// The centre's bundle signing key: the stored one, or — the first time — one made from
+/// `fresh` (32 bytes the caller drew from the system's randomness) and stored.
+pub fn signing_key(register: &Register, fresh: [u8; 32]) -> Result<SigningKey> {
+    let made = bundle::signing_key(fresh);
+    register.conn().execute(
+        "INSERT OR IGNORE INTO sync_keys (id, signing_key, public_key, created_at)
+         VALUES (1, ?1, ?2, ?3)",
+        params![
+            bundle::hex(&fresh),
+            bundle::public_key_hex(&made),
+            fmt_utc(register.now())
+        ],
+    )?;
+    let stored: String =
+        register
+            .conn()
+            .query_row("SELECT signing_key FROM sync_keys WHERE id = 1", [], |r| {
+                r.get(0)
+            })?;
+    let secret = bundle::unhex::<32>(&stored).ok_or_else(|| {
+        crate::Error::Internal("the stored signing key is not 32 bytes of hex".into())
+    })?;
+    Ok(bundle::signing_key(secret))
+}
+
+/// The centre's public key (hex), if its key pair was made.
+pub fn public_key(register: &Register) -> Result<Option<String>> {
+    Ok(register
+        .conn()
+        .query_row("SELECT public_key FROM sync_keys WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+fn bundle_refusal(code: &'static str, message: impl Into<String>) -> crate::Error {
+    crate::Error::field(code, "bundle", message)
+}
+
+impl From<bundle::BundleError> for crate::Error {
+    fn from(err: bundle::BundleError) -> crate::Error {
+        bundle_refusal(err.code(), err.message_zh())
+    }
+}
+
+/// What `export_bundle` wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BundleExport {
+    /// The mark the events start above.
+    pub acknowledged: i64,
+    /// Events in the bundle.
+    pub events: usize,
+    /// The highest seq in it (the mark, when empty).
+    pub through: i64,
+    /// Whether it carries the enrolment proof (the hub may not know this centre's key yet).
+    pub enrolment: bool,
+    /// This centre's public key (hex).
+    pub public_key: String,
+}
+
+/// A signed bundle of this centre's events above the hub's mark as last heard, for a USB
+/// stick. While an enrolment code is stored it also carries the proof of it, and the hash of a
+/// credential for later network sync (made from `fresh_credential` the first time and kept).
+/// `fresh_key` is used only if the centre has no key pair yet.
+pub fn export_bundle(
+    register: &Register,
+    fresh_key: [u8; 32],
+    fresh_credential: [u8; 32],
+) -> Result<(Vec<u8>, BundleExport)> {
+    let key = signing_key(register, fresh_key)?;
+    let public_key = bundle::public_key_hex(&key);
+    let state = state(register)?;
+    let centre = register.centre()?;
+    let events = outbox(register, state.acknowledged, bundle::MAX_BUNDLE_EVENTS + 1)?;
+    if events.len() > bundle::MAX_BUNDLE_EVENTS {
+        return Err(bundle::BundleError::TooManyEvents {
+            count: (local_seq(register)? - state.acknowledged).max(0) as usize,
+        }
+        .into());
+    }
+    let enrolment = match &state.enrolment_code {
+        Some(code) => {
+            let credential = match &state.credential {
+                Some(credential) => credential.clone(),
+                None => {
+                    // The desk chooses its credential; the hub only ever sees its hash.
+                    let credential = format!("xfhub1_{}", bundle::hex(&fresh_credential));
+                    register.conn().execute(
+                        "UPDATE sync_state SET credential = ?1 WHERE id = 1",
+                        [&credential],
+                    )?;
+                    credential
+                }
+            };
+            Some(BundleEnrolment {
+                centre_name: centre.name.clone(),
+                code_proof: bundle::code_proof(
+                    &bundle::code_hash(code),
+                    &public_key,
+                    centre.origin,
+                ),
+                credential_hash: bundle::sha256_hex(credential.trim()),
+            })
+        }
+        None => None,
+    };
+    let summary = BundleExport {
+        acknowledged: state.acknowledged,
+        events: events.len(),
+        through: events.last().map_or(state.acknowledged, |e| e.seq),
+        enrolment: enrolment.is_some(),
+        public_key,
+    };
+    let contents = Contents::ToHub(CentreBundle {
+        origin: centre.origin,
+        centre_code: centre.code.clone(),
+        created_at: fmt_utc(register.now()),
+        acknowledged: state.acknowledged,
+        pull_cursor: state.pull_cursor,
+        enrolment,
+        events,
+    });
+    Ok((bundle::seal(&contents, &key)?, summary))
+}
+
+/// What `import_bundle` did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BundleImport {
+    /// County events in the bundle.
+    pub events: usize,
+    /// Of those, new to the inbox.
+    pub inbox_added: usize,
+    /// The mark before.
+    pub acknowledged_before: i64,
+    /// The mark after.
+    pub acknowledged: i64,
+    /// Whether the bundle's mark was applied (it is not for a bundle older than the newest
+    /// applied, e.g. the same bundle again).
+    pub mark_applied: bool,
+    /// Whether the hub key was learned from this bundle.
+    pub hub_key_learned: bool,
+    /// Whether the hub has more routed events for a next bundle.
+    pub more: bool,
+}
+
+/// Applies a bundle the hub wrote for this centre: county events into the inbox (a known id is
+/// left as it is), the pull cursor, and the hub's mark (from the newest hub bundle only). It
+/// must be for this register's origin and signed by the trusted hub key; with no key trusted
+/// yet, by a key the bundle's enrolment proof vouches for, or the one an administrator passes
+/// as `trust_hub_key` after comparing fingerprints. A refusal changes nothing.
+pub fn import_bundle(
+    register: &Register,
+    bytes: &[u8],
+    trust_hub_key: Option<&str>,
+) -> Result<BundleImport> {
+    let opened = bundle::open(bytes)?;
+    let Contents::ToCentre(contents) = opened.contents else {
+        return Err(bundle_refusal(
+            "bundle_wrong_direction",
+            "这是接待中心写给县级枢纽的同步包，应在县级枢纽用 xinfang-hub bundle import 导入，未做任何更改",
+        ));
+    };
+    let centre = register.centre()?;
+    if contents.centre_origin != centre.origin {
+        return Err(bundle_refusal(
+            "bundle_wrong_centre",
+            format!(
+                "该同步包是县级枢纽写给另一个登记簿（{}）的，不是本中心（{}）的，未做任何更改",
+                contents.centre_origin, centre.origin
+            ),
+        ));
+    }
+    let state = state(register)?;
+    let signer = opened.signer.as_str();
+    let wrong_signer = |known: &str| {
+        bundle_refusal(
+            "bundle_wrong_signer",
+            format!(
+                "同步包不是用本中心认可的县级枢纽密钥签署的（认可的指纹 {}，本包 {}）：可能是伪造的包，已拒绝，未做任何更改",
+                bundle::fingerprint(known),
+                bundle::fingerprint(signer)
+            ),
+        )
+    };
+    let learned = match (trust_hub_key, &state.hub_public_key) {
+        (Some(given), _) => {
+            let given = given.trim().to_ascii_lowercase();
+            if !bundle::is_public_key(&given) {
+                return Err(crate::Error::field(
+                    "invalid_hub_key",
+                    "trust_hub_key",
+                    "县级枢纽公钥格式不对（须为 64 位十六进制，见 xinfang-hub key）",
+                ));
+            }
+            if !bundle::same_secret(&given, signer) {
+                return Err(wrong_signer(&given));
+            }
+            state.hub_public_key.as_deref() != Some(signer)
+        }
+        (None, Some(known)) => {
+            if !bundle::same_secret(known, signer) {
+                return Err(wrong_signer(known));
+            }
+            false
+        }
+        (None, None) => {
+            let vouched = match (&state.enrolment_code, &contents.enrolment_proof) {
+                (Some(code), Some(proof)) => bundle::same_secret(
+                    &bundle::enrolment_proof(&bundle::code_hash(code), signer, centre.origin),
+                    proof,
+                ),
+                _ => false,
+            };
+            if !vouched {
+                return Err(bundle_refusal(
+                    "bundle_hub_key_unknown",
+                    format!(
+                        "本中心尚不认识县级枢纽的签名密钥，无法确认该同步包来自县级枢纽：请与县信访局电话核对公钥指纹 {}，再用 --trust-hub-key 导入；未做任何更改",
+                        bundle::fingerprint(signer)
+                    ),
+                ));
+            }
+            true
+        }
+    };
+
+    let tx = register.conn().unchecked_transaction()?;
+    let before = state.acknowledged;
+    let inbox_added = insert_pulled(register, &contents.events, 0)?;
+    // Bundles can arrive late or twice: only the newest one's mark speaks for the hub (which
+    // may move it back, after a restore from an older backup; the events are then sent again).
+    let mark_applied = state
+        .last_hub_bundle_at
+        .as_deref()
+        .is_none_or(|last| contents.created_at.as_str() > last);
+    if mark_applied {
+        tx.execute(
+            "UPDATE sync_state SET acknowledged = ?1, last_hub_bundle_at = ?2 WHERE id = 1",
+            params![contents.acknowledged, contents.created_at],
+        )?;
+    }
+    tx.execute(
+        "UPDATE sync_state SET hub_centre_id = ?1 WHERE id = 1",
+        [contents.centre_id.to_string()],
+    )?;
+    if learned {
+        tx.execute(
+            "UPDATE sync_state SET hub_public_key = ?1 WHERE id = 1",
+            [signer],
+        )?;
+    }
+    if contents.enrolment_proof.is_some() {
+        // The hub has this centre's key and credential hash: the code is spent.
+        tx.execute(
+            "UPDATE sync_state SET enrolment_code = NULL WHERE id = 1",
+            [],
+        )?;
+    }
+    tx.commit()?;
+    Ok(BundleImport {
+        events: contents.events.len(),
+        inbox_added,
+        acknowledged_before: before,
+        acknowledged: if mark_applied {
+            contents.acknowledged
+        } else {
+            before
+        },
+        mark_applied,
+        hub_key_learned: learned,
+        more: contents.more,
+    })
 }

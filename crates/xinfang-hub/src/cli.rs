@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::{
     Error,
     clock::display,
-    hub::{Faults, Hub, Target},
+    hub::{Faults, Hub, Request, Target},
+    store::Outcome,
 };
 
 /// 县级信访同步枢纽 — the county hub that centres sync with.
@@ -75,6 +76,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// USB bundles for centres without a network: `import FILE`, `export --centre CODE --out FILE`.
+    Bundle {
+        /// The bundle command.
+        #[command(subcommand)]
+        action: BundleCommand,
+    },
+    /// Print the hub's bundle signing public key and its fingerprint (made on first use).
+    Key,
     /// The request log, newest first.
     Log {
         /// Only this centre's requests.
@@ -115,6 +124,159 @@ pub enum CentreCommand {
         /// Centre id.
         id: Uuid,
     },
+}
+
+/// `bundle` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Apply a centre's signed bundle with the push rules (twice is a no-op; a changed or
+    /// foreign bundle is refused and changes nothing).
+    Import {
+        /// The bundle file the centre wrote with `xinfang bundle export`.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a signed bundle for a centre: the hub's mark and county events routed to it.
+    Export {
+        /// The centre's code (XF3301).
+        #[arg(long)]
+        centre: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Reads a bundle file, refusing an over-large one before reading it.
+fn read_bundle(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let max = xinfang_sync::bundle::MAX_BUNDLE_BYTES;
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("无法读取 {}", file.display()))?
+        .len();
+    if len > max as u64 {
+        return Err(Error::from(xinfang_sync::bundle::BundleError::TooLarge {
+            max_mib: max >> 20,
+        })
+        .into());
+    }
+    std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))
+}
+
+/// Writes `bytes` next to `file` and renames it into place, so a stick pulled out half-way
+/// never leaves a half bundle under the final name.
+pub fn write_atomically(file: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    {
+        let mut out = std::fs::File::create(&partial)
+            .with_context(|| format!("无法写入 {}", partial.display()))?;
+        std::io::Write::write_all(&mut out, bytes)?;
+        out.sync_all()?;
+    }
+    std::fs::rename(&partial, file).with_context(|| format!("无法写入 {}", file.display()))?;
+    Ok(())
+}
+
+fn bundle(data_dir: &Path, action: BundleCommand) -> anyhow::Result<()> {
+    let mut hub = Hub::open_sqlite(data_dir)?;
+    match action {
+        BundleCommand::Import { file, json } => {
+            let request = Request {
+                endpoint: "bundle import",
+                centre_id: None,
+                remote: Some(file.display().to_string()),
+            };
+            let imported = read_bundle(&file).and_then(|bytes| Ok(hub.import_bundle(&bytes)?));
+            let imported = match imported {
+                Ok(imported) => imported,
+                Err(err) => {
+                    if let Some(refusal) = err.downcast_ref::<Error>() {
+                        let outcome = if refusal.is_refusal() {
+                            Outcome::Refused
+                        } else {
+                            Outcome::Failed
+                        };
+                        let _ = hub.log(
+                            &request,
+                            refusal.http_status(),
+                            outcome,
+                            Some(refusal.code()),
+                            Some(refusal.message_zh()),
+                        );
+                    }
+                    return Err(err);
+                }
+            };
+            let summary = format!(
+                "同步包 {} 条，确认至 {}（导入前 {}），暂存 {} 条，拒收 {} 条",
+                imported.events,
+                imported.acknowledged,
+                imported.acknowledged_before,
+                imported.held.len(),
+                imported.rejected.len()
+            );
+            let logged = Request {
+                centre_id: Some(imported.centre.id),
+                ..request
+            };
+            let code = imported.rejected.first().map(|r| r.code.clone());
+            let _ = hub.log(
+                &logged,
+                200,
+                Outcome::Ok,
+                code.as_deref(),
+                Some(summary.clone()),
+            );
+            if json {
+                return print_json(&imported);
+            }
+            println!("acknowledged: {}", imported.acknowledged);
+            println!("rejected: {}", imported.rejected.len());
+            if imported.enrolled_now {
+                println!(
+                    "接待中心 {}（{}）凭注册码证明完成注册",
+                    imported.centre.code, imported.centre.name
+                );
+            }
+            println!(
+                "已导入接待中心 {} 的同步包：{summary}",
+                imported.centre.code
+            );
+            for r in &imported.rejected {
+                println!("  拒收 序号 {} {} {}：{}", r.seq, r.id, r.code, r.message);
+            }
+            Ok(())
+        }
+        BundleCommand::Export { centre, out, json } => {
+            let (bytes, summary) = hub.export_bundle(&centre)?;
+            write_atomically(&out, &bytes)?;
+            if json {
+                return print_json(&summary);
+            }
+            println!("acknowledged: {}", summary.acknowledged);
+            println!("events: {}", summary.events);
+            println!(
+                "已为接待中心 {} 写出同步包 {}（{} 字节）：确认至第 {} 号，县级下发 {} 条{}",
+                summary.centre.code,
+                out.display(),
+                summary.bytes,
+                summary.acknowledged,
+                summary.events,
+                if summary.more {
+                    "，还有更多，导入后请再导出一次"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+    }
 }
 
 /// The default data directory: `$XDG_DATA_HOME/xinfang-hub`, `~/.local/share/xinfang-hub`,
@@ -173,6 +335,14 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
             serve(data_dir, &listen, status_page_open, faults)
         }
         Command::Centre { action } => centre(data_dir, action),
+        Command::Bundle { action } => bundle(data_dir, action),
+        Command::Key => {
+            let key = Hub::open_sqlite(data_dir)?.public_key()?;
+            println!("public_key: {key}");
+            println!("fingerprint: {}", xinfang_sync::bundle::fingerprint(&key));
+            println!("县级枢纽同步包签名公钥；接待中心首次导入县级同步包时可据此指纹电话核对");
+            Ok(())
+        }
         Command::Publish {
             to,
             kind,

@@ -117,6 +117,15 @@ pub enum Error {
         /// The highest version this binary knows.
         supported: u32,
     },
+    /// A USB bundle refused: not a bundle, changed after signing, signed by a key that may not
+    /// speak for its origin, too large. Nothing was changed.
+    #[error("bundle refused ({code}): {message}")]
+    Bundle {
+        /// Stable code (`bundle_tampered`, `bundle_wrong_signer`, …).
+        code: &'static str,
+        /// Chinese explanation.
+        message: String,
+    },
     /// SQLite failed.
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
@@ -133,6 +142,15 @@ pub enum Error {
 
 /// Shorthand used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<xinfang_sync::bundle::BundleError> for Error {
+    fn from(err: xinfang_sync::bundle::BundleError) -> Error {
+        Error::Bundle {
+            code: err.code(),
+            message: err.message_zh(),
+        }
+    }
+}
 
 impl Error {
     /// The stable code of this error.
@@ -157,6 +175,7 @@ impl Error {
             Error::WrongMethod(_) => "method_not_allowed",
             Error::NotFound { .. } => "not_found",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Bundle { code, .. } => code,
             Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => "internal",
         }
     }
@@ -175,7 +194,8 @@ impl Error {
             | Error::EnrolCodeUsed { .. }
             | Error::EnrolCodeExpired { .. }
             | Error::CentreMismatch { .. }
-            | Error::NotSyncable(_) => 422,
+            | Error::NotSyncable(_)
+            | Error::Bundle { .. } => 422,
             Error::SchemaTooNew { .. } => 503,
             Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => 500,
         }
@@ -257,6 +277,7 @@ impl Error {
             Error::NoEndpoint(path) => format!("没有这个接口：{path}"),
             Error::WrongMethod(path) => format!("这个接口不接受这种请求方式：{path}"),
             Error::NotFound { what, id } => format!("找不到{what}：{id}"),
+            Error::Bundle { message, .. } => message.clone(),
             Error::SchemaTooNew { found, supported } => format!(
                 "数据库版本（{found}）高于本程序支持的版本（{supported}），请升级县级枢纽程序"
             ),

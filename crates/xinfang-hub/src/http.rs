@@ -33,6 +33,9 @@ use crate::{
 
 /// Largest request body accepted: a full batch of `MAX_BATCH` ordinary events fits.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// Largest body once a `Content-Encoding: gzip` push is decompressed (the same limit as a plain
+/// one, so compression never lets more through).
+pub const MAX_DECODED_BYTES: usize = MAX_BODY_BYTES;
 
 /// Shared state: the one hub, and whether the status page is shown beyond loopback.
 #[derive(Clone)]
@@ -206,14 +209,17 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A JSON body as `T`, with the hub's own refusals for a body too large, not JSON, or not the
-/// expected shape.
-fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T> {
+/// The body as sent, decompressed when `Content-Encoding: gzip` (what the desk sends for push
+/// batches; plain bodies are accepted too), with the hub's own refusals for a body too large
+/// (before or after decompression: compression never lets more through), not gzip, or in an
+/// encoding the hub does not speak.
+fn body_bytes(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes> {
+    let too_large = || Error::TooLarge {
+        max_kib: MAX_BODY_BYTES / 1024,
+    };
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::TooLarge {
-                max_kib: MAX_BODY_BYTES / 1024,
-            }
+            too_large()
         } else {
             Error::BadInput {
                 field: String::new(),
@@ -221,6 +227,40 @@ fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
             }
         }
     })?;
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("" | "identity") => Ok(body),
+        Some("gzip") => {
+            use std::io::Read;
+            let mut out = Vec::with_capacity(body.len().saturating_mul(4));
+            flate2::read::GzDecoder::new(&body[..])
+                .take(MAX_DECODED_BYTES as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| Error::BadInput {
+                    field: String::new(),
+                    message: format!("提交的内容声明为 gzip 压缩，但无法解压：{e}"),
+                })?;
+            if out.len() > MAX_DECODED_BYTES {
+                return Err(too_large());
+            }
+            Ok(Bytes::from(out))
+        }
+        Some(other) => Err(Error::BadInput {
+            field: String::new(),
+            message: format!("不支持的内容编码 {other}（只接受 gzip 或不压缩）"),
+        }),
+    }
+}
+
+/// A JSON body as `T`, with the hub's own refusals for a body too large, not JSON, or not the
+/// expected shape.
+fn parse_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T> {
+    let body = body_bytes(headers, body)?;
     let value: Value =
         serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
     serde_json::from_value(value).map_err(|e| Error::BadInput {
@@ -271,9 +311,10 @@ async fn health(
 async fn enrol(
     State(state): State<AppState>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request = parse_body::<EnrolRequest>(body);
+    let request = parse_body::<EnrolRequest>(&headers, body);
     run(state, "POST /api/v1/enrol".into(), remote, move |hub| {
         let request = match request {
             Ok(request) => request,
@@ -324,7 +365,7 @@ async fn push(
     let credential = bearer(&headers);
     // Parsed before the lock is taken; refused only after the credential is checked, so an
     // unauthenticated caller learns nothing from the shape of its body.
-    let request = parse_body::<PushRequest>(body);
+    let request = parse_body::<PushRequest>(&headers, body);
     run(state, "POST /api/v1/push".into(), remote, move |hub| {
         authenticated(hub, credential.as_deref(), |hub, centre| {
             let request = request?;

@@ -32,8 +32,8 @@ pub const COUNTY_ACTOR: &str = "county";
 
 /// The hub: a store and a clock.
 pub struct Hub {
-    store: Box<dyn Store>,
-    clock: Box<dyn Clock>,
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) clock: Box<dyn Clock>,
     faults: Faults,
 }
 
@@ -169,7 +169,7 @@ impl Hub {
         self.store.checkpoint()
     }
 
-    fn now(&self) -> String {
+    pub(crate) fn now(&self) -> String {
         fmt_utc(self.clock.now())
     }
 
@@ -291,6 +291,14 @@ impl Hub {
         if request.origin.is_nil() {
             return Err(bad("origin", "登记簿标识不能为空"));
         }
+        if let Some(key) = &request.public_key
+            && !xinfang_sync::bundle::is_public_key(key)
+        {
+            return Err(bad(
+                "public_key",
+                "本中心的签名公钥格式不对（须为 64 位小写十六进制的 ed25519 公钥）",
+            ));
+        }
         let now = self.clock.now();
         let at = fmt_utc(now);
         let credential = secret::new_credential()?;
@@ -324,6 +332,10 @@ impl Hub {
             return Err(Error::OriginTaken(request.origin));
         }
         tx.set_enrolled(centre.id, request.origin, &secret::hash(&credential), &at)?;
+        if let Some(key) = &request.public_key {
+            tx.set_centre_key(centre.id, key, None)?;
+        }
+        let hub_public_key = crate::bundle::hub_key(&mut *tx)?;
         let centre = tx
             .centre(centre.id)?
             .ok_or_else(|| Error::Internal("centre vanished".into()))?;
@@ -331,6 +343,7 @@ impl Hub {
         let response = EnrolResponse {
             centre_id: centre.id,
             credential,
+            hub_public_key: Some(xinfang_sync::bundle::public_key_hex(&hub_public_key)),
         };
         Ok((centre, response))
     }
@@ -564,6 +577,64 @@ impl Hub {
         Ok(Published { cursor, event, to })
     }
 
+    /// Stores many county events routed to one target in one transaction (a county loading a
+    /// backlog, and `xinfang bench sync`); each as [`Hub::publish`] would.
+    pub fn publish_batch(
+        &mut self,
+        to: Target,
+        items: Vec<(String, serde_json::Value)>,
+    ) -> Result<usize> {
+        let now = self.now();
+        let mut ids = Vec::with_capacity(items.len());
+        for (kind, payload) in &items {
+            if kind.trim().is_empty() || !is_syncable(kind.trim()) || !payload.is_object() {
+                return Err(bad(
+                    "kind",
+                    format!("无法发布 {kind}：类型为空、不可同步或内容不是 JSON 对象"),
+                ));
+            }
+            ids.push(self.clock.next_id());
+        }
+        let mut tx = self.store.begin()?;
+        let to = match to {
+            Target::All => None,
+            Target::Centre(id) => Some(
+                tx.centre(id)?
+                    .filter(|c| c.revoked_at.is_none())
+                    .ok_or(Error::NotFound {
+                        what: "在用的接待中心",
+                        id: id.to_string(),
+                    })?
+                    .id,
+            ),
+        };
+        let origin = tx.hub_origin()?;
+        let mut seq = tx.mark(origin)?;
+        let count = items.len();
+        for ((kind, payload), id) in items.into_iter().zip(ids) {
+            seq += 1;
+            let event = WireEvent {
+                id,
+                origin,
+                seq,
+                actor: COUNTY_ACTOR.into(),
+                at: now.clone(),
+                kind: kind.trim().to_owned(),
+                schema_version: 1,
+                payload,
+            };
+            let cursor = tx.append(&Arrival {
+                event: &event,
+                pushed_by: None,
+                received_at: &now,
+            })?;
+            tx.route(cursor, to, &now)?;
+        }
+        tx.set_mark(origin, seq)?;
+        tx.commit()?;
+        Ok(count)
+    }
+
     /// Records one request in the log (and as the centre's last contact).
     pub fn log(
         &mut self,
@@ -648,6 +719,7 @@ mod tests {
                 origin: Uuid::from_u128(origin),
                 centre_code: code.into(),
                 centre_name: "某某县信访局来访接待中心".into(),
+                public_key: None,
             })
             .expect("enrol");
         assert_eq!(
@@ -690,6 +762,7 @@ mod tests {
             origin: Uuid::from_u128(1),
             centre_code: "XF3301".into(),
             centre_name: "甲中心".into(),
+            public_key: None,
         };
         f.clock.advance(chrono::Duration::hours(72));
         let err = f.hub.enrol(&request).expect_err("expired");
@@ -705,6 +778,7 @@ mod tests {
             origin: Uuid::from_u128(2),
             centre_code: "XF3399".into(),
             centre_name: "乙中心".into(),
+            public_key: None,
         };
         assert_eq!(
             f.hub.enrol(&request).expect_err("code").code(),
@@ -735,6 +809,7 @@ mod tests {
             origin: Uuid::from_u128(1),
             centre_code: "XF3302".into(),
             centre_name: "乙中心".into(),
+            public_key: None,
         };
         assert_eq!(
             f.hub.enrol(&request).expect_err("taken").code(),
@@ -920,6 +995,7 @@ mod tests {
                 origin: Uuid::from_u128(1),
                 centre_code: "XF3301".into(),
                 centre_name: "甲中心".into(),
+                public_key: None,
             })
             .expect("enrol");
         f.hub.revoke(centre.id).expect("revoke");

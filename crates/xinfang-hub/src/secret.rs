@@ -8,8 +8,6 @@
 //! find the centre by the hash of the presented credential with one index lookup, without
 //! putting a centre id into the credential.
 
-use sha2::{Digest, Sha256};
-
 use crate::{Error, Result};
 
 /// Prefix of every credential, so one pasted into the wrong place is recognisable.
@@ -50,30 +48,27 @@ pub fn new_enrolment_code() -> Result<String> {
 }
 
 /// The canonical form of a typed enrolment code: dashes and spaces dropped, upper case, and the
-/// letters people confuse with digits read as those digits (Crockford's rule).
+/// letters people confuse with digits read as those digits (Crockford's rule). Defined in
+/// `xinfang_sync::bundle`, because a desk proving the code in a USB bundle must hash it exactly
+/// as the hub does.
 pub fn normalise_code(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' ' | '\t'))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .collect()
+    xinfang_sync::bundle::normalise_code(typed)
 }
 
 /// The stored form of a secret: SHA-256 in lower-case hex.
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    xinfang_sync::bundle::sha256_hex(secret)
 }
 
 /// The stored form of an enrolment code as typed.
 pub fn hash_code(typed: &str) -> String {
-    hash(&normalise_code(typed))
+    xinfang_sync::bundle::code_hash(typed)
+}
+
+/// A new ed25519 signing key for the hub's bundles, as hex of its 32 secret bytes.
+pub fn new_signing_key() -> Result<String> {
+    let bytes: [u8; 32] = random_bytes()?;
+    Ok(xinfang_sync::bundle::hex(&bytes))
 }
 
 #[cfg(test)]

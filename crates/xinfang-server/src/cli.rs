@@ -155,10 +155,15 @@ pub enum Command {
         #[arg(long, env = "XINFANG_PASSWORD", hide_env_values = true)]
         password: String,
     },
-    /// Benchmarks: `register`, `search`, `clocks`, `letters` or `hall`.
+    /// USB bundles for the county hub: `export --out FILE`, `import FILE`.
+    Bundle {
+        #[command(subcommand)]
+        action: crate::bundle::BundleCommand,
+    },
+    /// Benchmarks: `register`, `search`, `clocks`, `letters`, `hall` or `sync`.
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["register", "search", "clocks", "letters", "hall"])]
+        #[arg(value_parser = ["register", "search", "clocks", "letters", "hall", "sync"])]
         which: String,
         /// Register size(s) for the search and clocks benchmarks, comma-separated.
         #[arg(long, default_value = "100000,1000000")]
@@ -172,6 +177,9 @@ pub enum Command {
         /// Walk-ins per simulated day for the hall benchmark (3000: ten times a busy centre).
         #[arg(long, default_value_t = 3000)]
         visitors: u64,
+        /// Events pushed and pulled by the sync benchmark.
+        #[arg(long, default_value_t = 100_000)]
+        events: u64,
     },
 }
 
@@ -449,6 +457,10 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bundle { action } => {
+            crate::bundle::run(data_dir, action)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify => verify(data_dir),
         Command::Demo { cases, seed } => demo(data_dir, cases, seed),
         Command::Schema { root, check } => write_schema(&root, check),
@@ -458,6 +470,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             count,
             days,
             visitors,
+            events,
         } => {
             let sizes: Vec<u64> = sizes
                 .split(',')
@@ -468,6 +481,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 "register" => crate::bench::register(count)?,
                 "clocks" => crate::bench::clocks(&sizes)?,
                 "hall" => crate::bench_hall::hall(days, visitors)?,
+                "sync" => crate::bench_sync::sync(events)?,
                 "letters" => {
                     let report = xinfang_letters::bench(None, count.min(200) as usize)
                         .map_err(|e| anyhow::anyhow!(e.message_zh()))?;

@@ -7,6 +7,8 @@
 pub mod backup;
 pub mod bench;
 pub mod bench_hall;
+pub mod bench_sync;
+pub mod bundle;
 pub mod changes;
 pub mod cli;
 pub mod data;

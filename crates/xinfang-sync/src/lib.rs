@@ -11,11 +11,15 @@
 //! - `POST /api/v1/push` with [`PushRequest`] → [`PushResponse`];
 //! - `GET /api/v1/pull?after=CURSOR&limit=N` → [`PullResponse`];
 //! - any refusal is a [`WireError`] with a 4xx/5xx status.
+//!
+//! Without a network the same events travel as signed files: [`bundle`].
 
 #![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+pub mod bundle;
 
 /// One event as it travels between a centre and the hub. Fields only ever grow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +118,9 @@ pub struct EnrolRequest {
     pub centre_code: String,
     /// The centre's name as set in its register (informational).
     pub centre_name: String,
+    /// The centre's ed25519 public key (hex), so the hub can check its USB bundles later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
 
 /// The answer to a successful enrolment. The credential is shown once and never again.
@@ -123,6 +130,9 @@ pub struct EnrolResponse {
     pub centre_id: Uuid,
     /// The bearer credential for every later request.
     pub credential: String,
+    /// The hub's ed25519 public key (hex), with which it signs its USB bundles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub_public_key: Option<String>,
 }
 
 /// `POST /api/v1/push`: events of the authenticated centre's origin, in any order.

@@ -85,6 +85,30 @@ pub trait Tx {
     fn log_entries(&mut self, centre: Option<Uuid>, limit: usize) -> Result<Vec<LogEntry>>;
     /// The newest log entry of `centre` that carries an error code.
     fn last_error(&mut self, centre: Uuid) -> Result<Option<LogEntry>>;
+
+    /// The hub's ed25519 secret key (hex), if one was made.
+    fn hub_signing_key(&mut self) -> Result<Option<String>>;
+    /// Stores the hub's secret key unless one is already set (then the stored one stays).
+    fn set_hub_signing_key(&mut self, secret_hex: &str) -> Result<()>;
+    /// A centre's bundle keys and cursor.
+    fn centre_keys(&mut self, id: Uuid) -> Result<CentreKeys>;
+    /// Stores a centre's public key and, for an enrolment by bundle, the hub's proof.
+    fn set_centre_key(&mut self, id: Uuid, public_key: &str, proof: Option<&str>) -> Result<()>;
+    /// Raises the cursor the centre reported having (never lowers it).
+    fn set_bundle_cursor(&mut self, id: Uuid, cursor: i64) -> Result<()>;
+}
+
+/// What the hub keeps of a centre for USB bundles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentreKeys {
+    /// The centre's ed25519 public key (hex), once known.
+    pub public_key: Option<String>,
+    /// SHA-256 of its enrolment code: the key of the bundle enrolment proofs.
+    pub enrol_code_hash: String,
+    /// The proof the hub's bundles carry, for a centre that enrolled by bundle.
+    pub enrol_proof: Option<String>,
+    /// The hub cursor the centre last reported having.
+    pub bundle_cursor: i64,
 }
 
 /// A centre as the hub knows it.

@@ -10,14 +10,22 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 use xinfang_sync::{Routed, WireEvent};
 
-use super::{Arrival, Centre, Found, HeldEvent, LogEntry, NewCentre, Outcome, Store, Tx};
+use super::{
+    Arrival, Centre, CentreKeys, Found, HeldEvent, LogEntry, NewCentre, Outcome, Store, Tx,
+};
 use crate::{Error, Result};
 
 /// Every hub migration, in order. `user_version` counts how many have been applied.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../../schemas/hub/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../../schemas/hub/0001_init.sql"),
+    ),
+    (
+        "0002_bundle_keys",
+        include_str!("../../../../schemas/hub/0002_bundle_keys.sql"),
+    ),
+];
 
 /// File name of the store inside a data directory.
 pub const HUB_FILE: &str = "hub.db";
@@ -509,6 +517,57 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached(&sql)?
             .query_row([centre.to_string()], log_row)
             .optional()?)
+    }
+
+    fn hub_signing_key(&mut self) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT signing_key FROM hub")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    fn set_hub_signing_key(&mut self, secret_hex: &str) -> Result<()> {
+        // Only when none is set: a key once used to sign is never replaced.
+        self.tx
+            .prepare_cached("UPDATE hub SET signing_key = ?1 WHERE signing_key IS NULL")?
+            .execute([secret_hex])?;
+        Ok(())
+    }
+
+    fn centre_keys(&mut self, id: Uuid) -> Result<CentreKeys> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT public_key, enrol_code_hash, enrol_proof, bundle_cursor \
+                 FROM centres WHERE id = ?1",
+            )?
+            .query_row([id.to_string()], |r| {
+                Ok(CentreKeys {
+                    public_key: r.get(0)?,
+                    enrol_code_hash: r.get(1)?,
+                    enrol_proof: r.get(2)?,
+                    bundle_cursor: r.get(3)?,
+                })
+            })?)
+    }
+
+    fn set_centre_key(&mut self, id: Uuid, public_key: &str, proof: Option<&str>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE centres SET public_key = ?2, enrol_proof = coalesce(?3, enrol_proof) \
+                 WHERE id = ?1",
+            )?
+            .execute(params![id.to_string(), public_key, proof])?;
+        Ok(())
+    }
+
+    fn set_bundle_cursor(&mut self, id: Uuid, cursor: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE centres SET bundle_cursor = max(bundle_cursor, ?2) WHERE id = ?1",
+            )?
+            .execute(params![id.to_string(), cursor])?;
+        Ok(())
     }
 }
 

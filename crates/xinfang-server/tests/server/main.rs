@@ -1,6 +1,7 @@
 //! The real `xinfang` binary: its CLI on real register files, and its HTTP server on loopback.
 
 mod backup;
+mod bundle;
 mod cli;
 mod crash;
 mod encryption;

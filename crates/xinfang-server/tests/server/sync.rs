@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn hub_binary() -> &'static Path {
+pub(crate) fn hub_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let xinfang = Path::new(env!("CARGO_BIN_EXE_xinfang"));
@@ -47,13 +47,13 @@ fn hub_binary() -> &'static Path {
     })
 }
 
-fn hub_cmd(data: &Path) -> Command {
+pub(crate) fn hub_cmd(data: &Path) -> Command {
     let mut cmd = Command::new(hub_binary());
     cmd.arg("--data").arg(data).env_remove("XINFANG_HUB_DATA");
     cmd
 }
 
-fn hub_admin(data: &Path, args: &[&str]) -> String {
+pub(crate) fn hub_admin(data: &Path, args: &[&str]) -> String {
     let out = hub_cmd(data).args(args).output().expect("run xinfang-hub");
     assert!(
         out.status.success(),
@@ -64,13 +64,13 @@ fn hub_admin(data: &Path, args: &[&str]) -> String {
 }
 
 /// A running `xinfang-hub serve`; killed on drop.
-struct Hub {
+pub(crate) struct Hub {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Hub {
-    fn start(data: &Path, listen: &str) -> Hub {
+    pub(crate) fn start(data: &Path, listen: &str) -> Hub {
         let mut child = hub_cmd(data)
             .args(["serve", "--listen", listen])
             .stdout(Stdio::piped())
@@ -93,7 +93,7 @@ impl Hub {
         Hub { child, port }
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -106,7 +106,7 @@ impl Drop for Hub {
     }
 }
 
-fn letter(summary: &str) -> Value {
+pub(crate) fn letter(summary: &str) -> Value {
     json!({
         "channel": "letter", "purpose": "demand", "matter_class": "appeal_demand",
         "summary": summary, "request": "要求解决", "facts_reasons": "事实与理由",
@@ -114,8 +114,8 @@ fn letter(summary: &str) -> Value {
     })
 }
 
-fn local_seq(data: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(data.join("register.db")).expect("open");
+pub(crate) fn local_seq(data: &Path) -> i64 {
+    let conn = open_register(data);
     conn.query_row(
         "SELECT max(seq) FROM events WHERE origin = (SELECT origin FROM centre)",
         [],
@@ -124,20 +124,25 @@ fn local_seq(data: &Path) -> i64 {
     .expect("max seq")
 }
 
-fn hub_mark(hub_data: &Path) -> i64 {
+pub(crate) fn hub_mark(hub_data: &Path) -> i64 {
     let listed: Value =
         serde_json::from_str(&hub_admin(hub_data, &["centre", "list", "--json"])).expect("json");
     listed[0]["acknowledged"].as_i64().expect("acknowledged")
 }
 
-fn status(server: &Server, token: &str) -> Value {
+pub(crate) fn status(server: &Server, token: &str) -> Value {
     let (code, body) = server.call("sync_status", Some(token), &json!({}));
     assert_eq!(code, 200, "sync_status: {body}");
     body
 }
 
 /// Waits (at most 30 s) until `done` holds for the sync status; the last status.
-fn wait_for(server: &Server, token: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn wait_for(
+    server: &Server,
+    token: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let until = Instant::now() + Duration::from_secs(30);
     loop {
         let now = status(server, token);

@@ -1,0 +1,243 @@
+//! `xinfang bench sync`: the county exchange at volume, over loopback, through the real sync
+//! client (`sync::run_once`) against the real hub (in-process, SQLite store, `synchronous=FULL`
+//! like production). Reported, against a baseline measured in the same run:
+//!
+//! - push: a fresh register's events (made by the demo generator) to a fresh hub, enrolment
+//!   included; events/s and request-body bytes per event (gzip, as sent);
+//! - pull: the same number of county events (a centre cannot pull another centre's events; the
+//!   county publishes them, routed to a second centre) into that centre's inbox;
+//! - incremental: one new event, then one full run (mark, push, pull), p50/p99 over 50 rounds;
+//! - baseline: the same events as raw JSON in one bulk HTTP POST to a minimal loopback endpoint
+//!   that reads and parses the body and stores nothing.
+
+use std::{
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use axum::{Router, body::Bytes, routing::post};
+use xinfang_core::{Register, events::EventBody, sync};
+use xinfang_hub::hub::Target;
+use xinfang_sync::WireEvent;
+
+use crate::bench::percentile;
+
+/// Incremental rounds.
+const ROUNDS: usize = 50;
+
+fn hub_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow::Result<u16> {
+    let hub = xinfang_hub::Hub::open_sqlite(dir)?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let port = listener.local_addr()?.port();
+    let state = xinfang_hub::http::AppState::new(hub, false);
+    runtime.spawn(async move {
+        let app = xinfang_hub::http::router(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(port)
+}
+
+fn baseline_server(runtime: &tokio::runtime::Runtime) -> anyhow::Result<u16> {
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let port = listener.local_addr()?.port();
+    // The least an endpoint can do with the batch: read it and parse it.
+    let app = Router::new()
+        .route(
+            "/raw",
+            post(|body: Bytes| async move {
+                let events: Vec<WireEvent> = serde_json::from_slice(&body).unwrap_or_default();
+                events.len().to_string()
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    runtime.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(port)
+}
+
+fn desk(dir: &std::path::Path, code: &str) -> anyhow::Result<Register> {
+    std::fs::create_dir_all(dir)?;
+    let mut register = crate::data::open(dir)?;
+    crate::data::init(
+        &mut register,
+        &crate::data::InitOptions {
+            centre_code: code.into(),
+            centre_name: "同步基准接待中心".into(),
+            admin_username: "admin".into(),
+            admin_password: "bench-admin-2026".into(),
+            admin_must_change_password: false,
+        },
+    )?;
+    Ok(register)
+}
+
+fn run_sync(register: &Mutex<Register>) -> anyhow::Result<()> {
+    crate::sync::run_once(register).map_err(|f| anyhow::anyhow!("{}: {}", f.code, f.message))
+}
+
+fn per_second(count: usize, took: Duration) -> f64 {
+    count as f64 / took.as_secs_f64().max(1e-9)
+}
+
+/// Runs the benchmark with (at least) `target` events.
+pub fn sync(target: u64) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("xinfang-bench-sync-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let hub_dir = tmp.join("hub");
+    let port = hub_server(&runtime, &hub_dir)?;
+    let base_port = baseline_server(&runtime)?;
+    let url = format!("http://127.0.0.1:{port}");
+    let mut admin = xinfang_hub::Hub::open_sqlite(&hub_dir)?;
+    let code_a = admin.add_centre("XF9001", "甲中心")?.enrolment_code;
+    let added_b = admin.add_centre("XF9002", "乙中心")?;
+
+    // A register with at least `target` events, from the demo generator in rounds.
+    let made = Instant::now();
+    let mut a = desk(&tmp.join("a"), "XF9001")?;
+    let now = xinfang_core::clock::Clock::now(&xinfang_core::clock::SystemClock);
+    let clock = xinfang_core::clock::FixedClock::new(now);
+    drop(a);
+    a = Register::open(
+        &crate::data::register_path(&tmp.join("a")),
+        Box::new(clock.clone()),
+        Box::new(xinfang_core::clock::SeededIds::new(
+            7,
+            (now.timestamp_millis() - 800 * 86_400_000) as u64,
+        )),
+    )?;
+    let mut seed = 1;
+    while (sync::local_seq(&a)? as u64) < target {
+        let missing = target - sync::local_seq(&a)? as u64;
+        xinfang_core::demo::generate(&mut a, &clock, seed, (missing / 9).max(10), now)?;
+        seed += 1;
+    }
+    let events = sync::local_seq(&a)? as usize;
+    let all = sync::outbox(&a, 0, events)?;
+    println!(
+        "同步基准：{events} 条事件（演示数据生成 {:.1} 秒），枢纽在本机回环端口，SQLite synchronous=FULL",
+        made.elapsed().as_secs_f64()
+    );
+
+    // Baseline: the same events, raw JSON, one POST.
+    let raw = serde_json::to_vec(&all)?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into();
+    let started = Instant::now();
+    let answer = agent
+        .post(format!("http://127.0.0.1:{base_port}/raw"))
+        .header("Content-Type", "application/json")
+        .send(&raw[..])?
+        .body_mut()
+        .read_to_string()?;
+    let baseline = started.elapsed();
+    anyhow::ensure!(answer == events.to_string(), "baseline parsed {answer}");
+
+    // Push through the real client: enrol, mark, batches of PUSH_BATCH gzip, pull (empty).
+    sync::configure(&a, &url, Some(&code_a))?;
+    let a = Mutex::new(a);
+    let started = Instant::now();
+    run_sync(&a)?;
+    let push = started.elapsed();
+    let mut wire = 0usize;
+    for batch in all.chunks(crate::sync::PUSH_BATCH) {
+        wire += crate::sync::gzip_json(&xinfang_sync::PushRequest {
+            events: batch.to_vec(),
+        })?
+        .len();
+    }
+    let acknowledged = sync::state(&a.lock().unwrap_or_else(|p| p.into_inner()))?.acknowledged;
+    anyhow::ensure!(
+        acknowledged as usize == events,
+        "hub acknowledged {acknowledged} of {events}"
+    );
+
+    // Pull: the county publishes as many events, routed to centre B, which pulls them.
+    let items: Vec<(String, serde_json::Value)> = all
+        .iter()
+        .map(|e| {
+            (
+                "county.assignment".to_owned(),
+                serde_json::json!({"summary": e.kind, "ref": e.id, "detail": e.payload}),
+            )
+        })
+        .collect();
+    admin.publish_batch(Target::Centre(added_b.centre.id), items)?;
+    let b = desk(&tmp.join("b"), "XF9002")?;
+    sync::configure(&b, &url, Some(&added_b.enrolment_code))?;
+    let b = Mutex::new(b);
+    let started = Instant::now();
+    run_sync(&b)?;
+    let pull = started.elapsed();
+    let inbox: i64 = b
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .conn()
+        .query_row("SELECT count(*) FROM county_inbox", [], |r| r.get(0))?;
+    anyhow::ensure!(inbox as usize == events, "inbox has {inbox} of {events}");
+
+    // Incremental: one new event, one run.
+    let mut rounds = Vec::with_capacity(ROUNDS);
+    for n in 0..ROUNDS {
+        {
+            let mut guard = a.lock().unwrap_or_else(|p| p.into_inner());
+            guard.write("system", |w| {
+                w.record(EventBody::SettingChanged {
+                    key: "bench_sync_round".into(),
+                    value: serde_json::json!(n),
+                })?;
+                Ok(())
+            })?;
+        }
+        let started = Instant::now();
+        run_sync(&a)?;
+        rounds.push(started.elapsed());
+    }
+    rounds.sort();
+    let final_mark = sync::state(&a.lock().unwrap_or_else(|p| p.into_inner()))?.acknowledged;
+    anyhow::ensure!(
+        final_mark as usize == events + ROUNDS,
+        "incremental events acknowledged"
+    );
+
+    let mb = |b: usize| b as f64 / 1_048_576.0;
+    println!(
+        "基线：一次 POST {:.1} MB 原始 JSON 到最简端点（读入并解析）：{:.2} 秒，{:.0} 条/秒，{:.0} 字节/条",
+        mb(raw.len()),
+        baseline.as_secs_f64(),
+        per_second(events, baseline),
+        raw.len() as f64 / events as f64
+    );
+    println!(
+        "推送：{events} 条 {:.2} 秒，{:.0} 条/秒，线上 {:.0} 字节/条（gzip 请求体，{} 批），为基线用时的 {:.1} 倍、字节的 {:.2} 倍（目标：10 秒内，2 倍以内）",
+        push.as_secs_f64(),
+        per_second(events, push),
+        wire as f64 / events as f64,
+        events.div_ceil(crate::sync::PUSH_BATCH),
+        push.as_secs_f64() / baseline.as_secs_f64().max(1e-9),
+        wire as f64 / raw.len() as f64
+    );
+    println!(
+        "拉取：{events} 条县级下发 {:.2} 秒，{:.0} 条/秒（每次 {} 条）",
+        pull.as_secs_f64(),
+        per_second(events, pull),
+        crate::sync::PULL_BATCH
+    );
+    println!(
+        "增量：新增 1 条后一次完整同步（查确认号、推送、拉取）p50 {:.1} 毫秒，p99 {:.1} 毫秒，{ROUNDS} 轮（目标：50 毫秒内）",
+        percentile(&rounds, 0.50).as_secs_f64() * 1000.0,
+        percentile(&rounds, 0.99).as_secs_f64() * 1000.0
+    );
+    drop(runtime);
+    let _ = std::fs::remove_dir_all(&tmp).context("clean up");
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! `xinfang bundle export` / `import`: the county exchange on a USB stick for a centre with no
+//! network. The rules are in `xinfang_core::sync` (what goes in, what is applied, which key is
+//! trusted) and the format in `xinfang_sync::bundle`; this only signs the user in, draws the
+//! randomness, and reads and writes the files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use xinfang_core::{Error, model::Role, ops, sync};
+use xinfang_sync::bundle;
+
+use crate::data;
+
+/// 32 bytes from the operating system's randomness (for a key or a credential).
+pub fn random_32() -> anyhow::Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no randomness from the system: {e}"))?;
+    Ok(bytes)
+}
+
+/// Opens the register and signs in a system administrator: bundles carry the whole log, and
+/// the sync panel is the administrator's too.
+fn admin_register(
+    data_dir: &Path,
+    user: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<xinfang_core::Register> {
+    if !data::register_path(data_dir).exists() {
+        return Err(Error::NotInitialised.into());
+    }
+    let mut register = data::open(data_dir)?;
+    let (Some(user), Some(password)) = (user, password) else {
+        return Err(Error::Unauthenticated(
+            "同步包须由系统管理员导出导入：请通过 XINFANG_USER 和 XINFANG_PASSWORD 提供账号和密码"
+                .into(),
+        )
+        .into());
+    };
+    let session = ops::authenticate_from(
+        &mut register,
+        xinfang_core::audit::DESK_CLI,
+        &user,
+        &password,
+    )?;
+    if session.role != Role::Admin {
+        return Err(Error::Forbidden {
+            operation: "bundle".into(),
+            role: session.role.name_zh().into(),
+        }
+        .into());
+    }
+    Ok(register)
+}
+
+/// `xinfang bundle export --out FILE`.
+pub fn export(
+    data_dir: &Path,
+    out: &Path,
+    enrolment_code: Option<&str>,
+    user: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let register = admin_register(data_dir, user, password)?;
+    if let Some(code) = enrolment_code {
+        sync::set_enrolment_code(&register, code)?;
+    }
+    let (bytes, summary) = sync::export_bundle(&register, random_32()?, random_32()?)?;
+    write_atomically(out, &bytes)?;
+    // Machine-readable lines first (scripts and tests read them), then the explanation.
+    println!("events: {}", summary.events);
+    println!("through: {}", summary.through);
+    println!("public_key: {}", summary.public_key);
+    println!(
+        "已写出同步包 {}（{} 字节）：本中心第 {} 号之后的 {} 条事件{}。请交县信访局用 xinfang-hub bundle import 导入；本中心密钥指纹 {}",
+        out.display(),
+        bytes.len(),
+        summary.acknowledged,
+        summary.events,
+        if summary.enrolment {
+            "，附注册码证明（首次导入即完成注册）"
+        } else {
+            ""
+        },
+        bundle::fingerprint(&summary.public_key)
+    );
+    Ok(())
+}
+
+/// `xinfang bundle import FILE [--trust-hub-key HEX]`.
+pub fn import(
+    data_dir: &Path,
+    file: &Path,
+    trust_hub_key: Option<&str>,
+    user: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let register = admin_register(data_dir, user, password)?;
+    let bytes = read_bundle(file)?;
+    let done = sync::import_bundle(&register, &bytes, trust_hub_key)?;
+    println!("acknowledged: {}", done.acknowledged);
+    println!("inbox_added: {}", done.inbox_added);
+    println!(
+        "已导入县级同步包：县级确认至第 {} 号（导入前 {}{}），县级下发 {} 条，其中新收 {} 条{}{}",
+        done.acknowledged,
+        done.acknowledged_before,
+        if done.mark_applied {
+            ""
+        } else {
+            "；本包不比已导入的新，确认号不变"
+        },
+        done.events,
+        done.inbox_added,
+        if done.hub_key_learned {
+            "；已记住县级枢纽签名密钥"
+        } else {
+            ""
+        },
+        if done.more {
+            "；县级还有更多下发，请再导出导入一次"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// Reads a bundle file, refusing an over-large one before reading it.
+pub fn read_bundle(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let max = bundle::MAX_BUNDLE_BYTES;
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("无法读取 {}", file.display()))?
+        .len();
+    if len > max as u64 {
+        return Err(Error::from(bundle::BundleError::TooLarge { max_mib: max >> 20 }).into());
+    }
+    std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))
+}
+
+/// Writes `bytes` next to `file` and renames it into place, so a stick pulled out half-way
+/// never leaves a half bundle under the final name.
+pub fn write_atomically(file: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    {
+        let mut out = std::fs::File::create(&partial)
+            .with_context(|| format!("无法写入 {}", partial.display()))?;
+        std::io::Write::write_all(&mut out, bytes)?;
+        out.sync_all()?;
+    }
+    std::fs::rename(&partial, file).with_context(|| format!("无法写入 {}", file.display()))
+}
+
+/// What `xinfang bundle` does.
+#[derive(Debug, clap::Subcommand)]
+pub enum BundleCommand {
+    /// Write this centre's events the hub has not acknowledged into a signed bundle.
+    Export {
+        /// Output file (`XF3301-20261128.xfbundle`).
+        #[arg(long)]
+        out: PathBuf,
+        /// The one-time enrolment code from the county, for a centre that has never synced:
+        /// the bundle then enrols the centre when the hub imports it.
+        #[arg(long)]
+        enrolment_code: Option<String>,
+        /// System administrator to act as.
+        #[arg(long, env = "XINFANG_USER")]
+        user: Option<String>,
+        /// That user's password.
+        #[arg(long, env = "XINFANG_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Apply a bundle the county hub wrote for this centre (its mark and county events).
+    Import {
+        /// The bundle file from `xinfang-hub bundle export`.
+        file: PathBuf,
+        /// Trust this hub public key (hex, from `xinfang-hub key`, fingerprint compared with
+        /// the county by telephone) when the desk does not know the hub's key yet.
+        #[arg(long)]
+        trust_hub_key: Option<String>,
+        /// System administrator to act as.
+        #[arg(long, env = "XINFANG_USER")]
+        user: Option<String>,
+        /// That user's password.
+        #[arg(long, env = "XINFANG_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+/// Runs `xinfang bundle …`.
+pub fn run(data_dir: &Path, action: BundleCommand) -> anyhow::Result<()> {
+    match action {
+        BundleCommand::Export {
+            out,
+            enrolment_code,
+            user,
+            password,
+        } => export(data_dir, &out, enrolment_code.as_deref(), user, password),
+        BundleCommand::Import {
+            file,
+            trust_hub_key,
+            user,
+            password,
+        } => import(data_dir, &file, trust_hub_key.as_deref(), user, password),
+    }
+}
