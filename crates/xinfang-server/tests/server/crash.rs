@@ -58,18 +58,27 @@ fn sigkill_at_random_moments_loses_nothing_confirmed() {
             .spawn()
             .expect("spawn the child");
         let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .split(b'\n')
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).split(b'\n').map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
         });
-        // Startup (open, sign-in) takes most of the first ~150 ms; kill anywhere from before
-        // the first commit to well into the stream.
-        std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
+        let mut lines = Vec::new();
+        // One round in five is killed at any moment from its start (often before its first
+        // commit, or during the open); the others once they are registering, so that the
+        // kills land mid-stream however slow the machine is.
+        if !rng.chance(20) {
+            match rx.recv_timeout(Duration::from_secs(20)) {
+                Ok(line) => lines.push(line),
+                Err(e) => panic!("seed {seed}, round {round}: no registration committed: {e}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(rng.below(300)));
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
-        let lines = reader.join().expect("reader");
+        reader.join().expect("reader");
+        lines.extend(rx.try_iter());
         let before = confirmed.len();
         for line in lines {
             // A line cut off by the kill is no confirmation; a whole one is.
