@@ -25,6 +25,9 @@ cargo test
 step "API contracts are current"
 cargo run -q -p xinfang-server -- schema --check
 
+step "fuzzing (bounded run: ID numbers, operation inputs, sync wire types)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
+
 if [ -d ui ] && [ -f ui/package.json ]; then
   step "UI unit tests, build, and Playwright against the real server"
   cargo build -q -p xinfang-server

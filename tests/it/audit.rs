@@ -373,7 +373,7 @@ fn an_edited_or_deleted_audit_row_fails_verify() {
          UPDATE audit_log SET outcome = 'ok' WHERE seq = 1;",
     )
     .expect("tamper");
-    let report = verify::verify_file(&desk.path(), &desk.dir.path().join("scratch.db"))
+    let report = verify::verify_file(&desk.path(), &desk.dir.path().join("scratch-2.db"))
         .expect("verify runs");
     assert!(
         report

@@ -176,7 +176,9 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
             "ALTER TABLE hall_tickets DROP COLUMN first_called_at;
              DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
              ALTER TABLE users DROP COLUMN must_change_password;
-             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;",
+             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
+             DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
+             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;",
         )
         .expect("back to 0009");
         conn.pragma_update(None, "user_version", 9)
@@ -228,7 +230,9 @@ fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
         conn.execute_batch(
             "DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
              ALTER TABLE users DROP COLUMN must_change_password;
-             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;",
+             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
+             DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
+             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;",
         )
         .expect("back to 0011");
         conn.pragma_update(None, "user_version", 11)

@@ -360,7 +360,7 @@ pub fn authenticate(register: &Register, username: &str, password: &str) -> Resu
         if recent >= limit {
             return Err(account(
                 "too_many_attempts",
-                "本终端登录失败次数过多，请10分钟后再试，或请管理员协助",
+                "本终端登录失败次数过多，请10分钟后再试，或请安全管理员协助",
             ));
         }
     }

@@ -1154,6 +1154,8 @@ export interface Me {
   must_change_password: boolean;
   /** Role name in Chinese. */
   role_name: string;
+  /** The centre has an active 安全管理员: users and the security settings are theirs, not the system administrator's (三员分立); the UI shows those read-only instead of letting a save be refused. */
+  security_admin_present: boolean;
   /** The signed-in user. */
   user: Session;
 }
@@ -2244,7 +2246,7 @@ export interface Operations {
   sync_request: { input: Empty; output: Done };
   /** 县级下发（交办、转送、督办等） */
   county_inbox_list: { input: InboxListInput; output: InboxEvent[] };
-  /** 审计记录（审计管理员查看他人，安全管理员查看审计管理员） */
+  /** 查看审计记录 */
   audit_list: { input: AuditListInput; output: AuditPage };
   /** 导出审计记录（Excel） */
   audit_export: { input: AuditListInput; output: ExportFile };

@@ -100,10 +100,15 @@ pub struct Me {
     pub centre_name: String,
     /// The user must change an initial or reset password before anything else.
     pub must_change_password: bool,
+    /// The centre has an active 安全管理员: users and the security settings are theirs, not
+    /// the system administrator's (三员分立); the UI shows those read-only instead of letting
+    /// a save be refused.
+    pub security_admin_present: bool,
 }
 
 /// 当前用户.
 pub fn session_me(register: &mut Register, who: &Session, _input: Empty) -> Result<Me> {
+    let security_admin_present = has_security_admin(register.conn())?;
     let centre = register.centre()?;
     Ok(Me {
         user: who.clone(),
@@ -111,6 +116,7 @@ pub fn session_me(register: &mut Register, who: &Session, _input: Empty) -> Resu
         centre_code: centre.code.clone(),
         centre_name: centre.name.clone(),
         must_change_password: who.must_change_password,
+        security_admin_present,
     })
 }
 
