@@ -16,7 +16,7 @@ use crate::{
     Error, Result,
     clock::{Clock, fmt_utc, parse_utc},
     secret,
-    store::{Arrival, Centre, LogEntry, NewCentre, Outcome, Store},
+    store::{Arrival, Centre, LogEntry, NewCentre, Outcome, Store, Tx},
 };
 
 /// How long an enrolment code may be redeemed after `centre add`.
@@ -556,23 +556,13 @@ impl Hub {
         };
         let origin = tx.hub_origin()?;
         let seq = tx.mark(origin)? + 1;
-        let event = WireEvent {
-            id,
+        let county = County {
             origin,
-            seq,
-            actor: COUNTY_ACTOR.into(),
-            at: now.clone(),
-            kind: kind.to_owned(),
-            schema_version: 1,
-            payload,
+            to,
+            now: &now,
         };
-        let cursor = tx.append(&Arrival {
-            event: &event,
-            pushed_by: None,
-            received_at: &now,
-        })?;
+        let (cursor, event) = county.append(tx.as_mut(), id, seq, kind, payload)?;
         tx.set_mark(origin, seq)?;
-        tx.route(cursor, to, &now)?;
         tx.commit()?;
         Ok(Published { cursor, event, to })
     }
@@ -611,24 +601,14 @@ impl Hub {
         let origin = tx.hub_origin()?;
         let mut seq = tx.mark(origin)?;
         let count = items.len();
+        let county = County {
+            origin,
+            to,
+            now: &now,
+        };
         for ((kind, payload), id) in items.into_iter().zip(ids) {
             seq += 1;
-            let event = WireEvent {
-                id,
-                origin,
-                seq,
-                actor: COUNTY_ACTOR.into(),
-                at: now.clone(),
-                kind: kind.trim().to_owned(),
-                schema_version: 1,
-                payload,
-            };
-            let cursor = tx.append(&Arrival {
-                event: &event,
-                pushed_by: None,
-                received_at: &now,
-            })?;
-            tx.route(cursor, to, &now)?;
+            county.append(tx.as_mut(), id, seq, kind.trim(), payload)?;
         }
         tx.set_mark(origin, seq)?;
         tx.commit()?;
@@ -681,6 +661,44 @@ fn reject(event: &WireEvent, code: &str, message: String) -> Rejected {
         seq: event.seq,
         code: code.to_owned(),
         message,
+    }
+}
+
+/// Where county events of one publication go: the hub's own origin, the target centre (or
+/// all), and the time they are stamped with.
+struct County<'a> {
+    origin: Uuid,
+    to: Option<Uuid>,
+    now: &'a str,
+}
+
+impl County<'_> {
+    /// Appends one county event at `seq` and routes it; the caller moves the origin's mark.
+    fn append(
+        &self,
+        tx: &mut dyn Tx,
+        id: Uuid,
+        seq: i64,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<(i64, WireEvent)> {
+        let event = WireEvent {
+            id,
+            origin: self.origin,
+            seq,
+            actor: COUNTY_ACTOR.into(),
+            at: self.now.to_owned(),
+            kind: kind.to_owned(),
+            schema_version: 1,
+            payload,
+        };
+        let cursor = tx.append(&Arrival {
+            event: &event,
+            pushed_by: None,
+            received_at: self.now,
+        })?;
+        tx.route(cursor, self.to, self.now)?;
+        Ok((cursor, event))
     }
 }
 
