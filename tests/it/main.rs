@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod county;
 mod hall;
 mod letters;
 mod migrations;

@@ -178,7 +178,11 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
              ALTER TABLE users DROP COLUMN must_change_password;
              DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
              DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
-             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;",
+             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
+             DROP TABLE county_directives; ALTER TABLE county_inbox DROP COLUMN applied_at;
+             ALTER TABLE county_inbox DROP COLUMN outcome;
+             ALTER TABLE county_inbox DROP COLUMN error_code;
+             ALTER TABLE county_inbox DROP COLUMN error_message;",
         )
         .expect("back to 0009");
         conn.pragma_update(None, "user_version", 9)
@@ -232,7 +236,11 @@ fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
              ALTER TABLE users DROP COLUMN must_change_password;
              DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
              DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
-             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;",
+             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
+             DROP TABLE county_directives; ALTER TABLE county_inbox DROP COLUMN applied_at;
+             ALTER TABLE county_inbox DROP COLUMN outcome;
+             ALTER TABLE county_inbox DROP COLUMN error_code;
+             ALTER TABLE county_inbox DROP COLUMN error_message;",
         )
         .expect("back to 0011");
         conn.pragma_update(None, "user_version", 11)

@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_bundle_keys",
         include_str!("../../../schemas/desk/0015_bundle_keys.sql"),
     ),
+    (
+        "0017_county_directives",
+        include_str!("../../../schemas/desk/0017_county_directives.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

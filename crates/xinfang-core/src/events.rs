@@ -189,12 +189,39 @@ pub enum EventBody {
     /// An interview (接谈) was recorded, with its disposition.
     #[serde(rename = "hall.interview_recorded")]
     InterviewRecorded(InterviewRecord),
+    /// A county directive (交办, 转送, 督办, 催办) pulled from the hub was taken into the
+    /// register; a 交办 or 转送 came with its own `matter.registered` in the same transaction.
+    #[serde(rename = "matter.county_directive")]
+    CountyDirective(CountyDirectiveRecord),
     /// The county overlay was replaced as a whole.
     #[serde(rename = "calendar.overlay_set")]
     CalendarOverlaySet {
         /// Local holidays and working days.
         days: Vec<CalendarDay>,
     },
+}
+
+/// Stored form of a county directive as the centre received it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountyDirectiveRecord {
+    /// The hub event's id: what makes taking it in twice impossible.
+    pub directive_id: Uuid,
+    /// assignment (交办), forward (转送), supervision (督办) or reminder (催办).
+    pub kind: String,
+    /// The matter it created or concerns.
+    pub matter_id: Uuid,
+    /// 文号.
+    pub reference: String,
+    /// 发文单位.
+    pub from_unit: String,
+    /// 限期.
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
+    /// 交办意见 / 督办意见 / 催办内容.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// When the county wrote it (the hub event's time).
+    pub issued_at: DateTime<Utc>,
 }
 
 /// Stored form of a started clock: everything needed to show and judge it later without
@@ -750,6 +777,7 @@ impl EventBody {
             EventBody::RiskProgressed(_) => "risk.progressed",
             EventBody::RiskClosed { .. } => "risk.closed",
             EventBody::CalendarOverlaySet { .. } => "calendar.overlay_set",
+            EventBody::CountyDirective(_) => "matter.county_directive",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod clock;
+pub mod county;
 pub mod db;
 pub mod demo;
 pub mod domain;

@@ -40,6 +40,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("hall_interviews", "id"),
     ("risks", "id"),
     ("risk_progress", "id"),
+    ("county_directives", "id"),
 ];
 
 /// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
@@ -529,6 +530,23 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                 "UPDATE risks SET status = 'closed', closed_on = ?2, result = ?3, updated_at = ?4
                  WHERE id = ?1",
                 params![risk_id.to_string(), closed_on.to_string(), result, at],
+            )?;
+        }
+        EventBody::CountyDirective(d) => {
+            conn.execute(
+                "INSERT INTO county_directives (id, matter_id, kind, reference, from_unit, due_on,
+                   message, issued_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    d.directive_id.to_string(),
+                    d.matter_id.to_string(),
+                    d.kind,
+                    d.reference,
+                    d.from_unit,
+                    d.due_on.map(|d| d.to_string()),
+                    d.message,
+                    fmt_utc(d.issued_at),
+                    at
+                ],
             )?;
         }
         EventBody::CalendarOverlaySet { days } => {

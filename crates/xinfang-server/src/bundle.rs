@@ -95,9 +95,10 @@ pub fn import(
     user: Option<String>,
     password: Option<String>,
 ) -> anyhow::Result<()> {
-    let register = admin_register(data_dir, user, password)?;
+    let mut register = admin_register(data_dir, user, password)?;
     let bytes = read_bundle(file)?;
     let done = sync::import_bundle(&register, &bytes, trust_hub_key)?;
+    let applied = xinfang_core::county::apply_inbox(&mut register)?;
     println!("acknowledged: {}", done.acknowledged);
     println!("inbox_added: {}", done.inbox_added);
     println!(
@@ -122,6 +123,22 @@ pub fn import(
             ""
         }
     );
+    println!("applied: {}", applied.applied);
+    println!("refused: {}", applied.refused);
+    if applied.applied + applied.refused > 0 {
+        println!(
+            "已处理县级下发 {} 条{}",
+            applied.applied,
+            if applied.refused > 0 {
+                format!(
+                    "，另有 {} 条未能处理，请在“县级下发”中查看原因",
+                    applied.refused
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     Ok(())
 }
 

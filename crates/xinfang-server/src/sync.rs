@@ -230,6 +230,12 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
         }
         cursor = page.next;
     }
+    // What the county sent goes into the register now, with no request in flight: a directive
+    // the centre cannot take stays on its inbox row with the reason and is no failure of the link.
+    {
+        let mut guard = register.lock().unwrap_or_else(|poison| poison.into_inner());
+        xinfang_core::county::apply_inbox(&mut guard)?;
+    }
     locked(register, sync::record_success)?;
     Ok(())
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub mod bundle;
+pub mod county;
 
 /// One event as it travels between a centre and the hub. Fields only ever grow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,3 +18,8 @@ export function syncRequest(): Promise<Done> {
 export function countyInbox(limit = 100): Promise<InboxEvent[]> {
   return call('county_inbox_list', { limit })
 }
+
+/** Tries a refused county event again (supervisor); answers with the row as it now stands. */
+export function countyInboxRetry(id: string): Promise<InboxEvent> {
+  return call('county_inbox_retry', { id })
+}

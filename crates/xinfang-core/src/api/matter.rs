@@ -567,6 +567,67 @@ pub struct MatterDetail {
     pub ownership: Option<Ownership>,
     /// When 不再受理 may be decided for this matter, why (Art. 36(3)).
     pub no_longer_accept_basis: Option<String>,
+    /// What the county sent about it (交办, 转送, 督办, 催办), oldest first.
+    pub county: Vec<CountyDirective>,
+}
+
+/// A county directive on a matter, as the case view shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CountyDirective {
+    /// The hub event's id.
+    pub id: Uuid,
+    /// assignment, forward, supervision or reminder.
+    pub kind: String,
+    /// 交办, 转送, 督办 or 催办.
+    pub kind_name: String,
+    /// 文号.
+    pub reference: String,
+    /// 发文单位.
+    pub from_unit: String,
+    /// 限期.
+    pub due_on: Option<chrono::NaiveDate>,
+    /// 意见.
+    pub message: Option<String>,
+    /// When the county wrote it.
+    pub issued_at: DateTime<Utc>,
+    /// When this register took it in.
+    pub received_at: DateTime<Utc>,
+}
+
+/// How the register names what the county did.
+pub const COUNTY_ACTOR_ZH: &str = "县级下发";
+
+/// 交办 / 转送 / 督办 / 催办 for a stored directive kind.
+pub fn county_kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "assignment" => "交办",
+        "forward" => "转送",
+        "supervision" => "督办",
+        _ => "催办",
+    }
+}
+
+fn county_directives_of(conn: &Connection, id: Uuid) -> Result<Vec<CountyDirective>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, reference, from_unit, due_on, message, issued_at, received_at
+         FROM county_directives WHERE matter_id = ?1 ORDER BY issued_at, id",
+    )?;
+    let rows = stmt.query_map([id.to_string()], |r| {
+        let kind: String = r.get(1)?;
+        let due: Option<String> = r.get(4)?;
+        Ok(CountyDirective {
+            id: parse_uuid_col(r.get(0)?),
+            kind_name: county_kind_zh(&kind).to_owned(),
+            kind,
+            reference: r.get(2)?,
+            from_unit: r.get(3)?,
+            due_on: due.and_then(|d| super::parse_date(&d)),
+            message: r.get(5)?,
+            issued_at: parse_time_col(r.get(6)?),
+            received_at: parse_time_col(r.get(7)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// One line of a case timeline.
@@ -726,6 +787,7 @@ pub fn matter_get(
         timeline,
         clocks,
         no_longer_accept_basis,
+        county: county_directives_of(conn, id)?,
     })
 }
 
@@ -759,6 +821,7 @@ fn timeline(register: &Register, matter_id: Uuid) -> Result<Vec<TimelineEntry>> 
         ) {
             (Some(name), Some(role)) => format!("{name}（{}）", role.name_zh()),
             (Some(name), None) => name,
+            _ if event.actor == crate::county::COUNTY_ACTOR => COUNTY_ACTOR_ZH.to_owned(),
             _ => "系统".to_owned(),
         };
         out.push(TimelineEntry {
@@ -886,6 +949,21 @@ fn describe(register: &Register, body: &EventBody) -> String {
             format!("回访（{}，{}）：{}", f.method, f.by_name, f.result)
         }
         EventBody::OwnershipSet(o) => format!("包案：{}，化解时限{}", o.leader, o.deadline),
+        EventBody::CountyDirective(d) => {
+            let mut text = format!(
+                "收到{}{}（{}）",
+                d.from_unit,
+                county_kind_zh(&d.kind),
+                d.reference
+            );
+            if let Some(due) = d.due_on {
+                text.push_str(&format!("，限{due}前办理反馈"));
+            }
+            if let Some(message) = &d.message {
+                text.push_str(&format!("：{message}"));
+            }
+            text
+        }
         other => other.kind().to_owned(),
     }
 }
@@ -901,7 +979,9 @@ pub(crate) fn matter_view(register: &Register, id: Uuid) -> Result<Matter> {
                m.facts_reasons, m.summary, m.received_at, m.registered_at, m.is_repeat,
                m.repeat_of, r.number, m.is_first_petition, m.litigation, m.anonymous,
                m.notice_exempt, m.notice_exempt_reason, m.is_joint, m.visit_id, m.status,
-               m.registering_unit, m.registered_by, coalesce(u.display_name, m.registered_by),
+               m.registering_unit, m.registered_by,
+               coalesce(u.display_name, CASE m.registered_by WHEN 'county' THEN '县级下发'
+                 ELSE m.registered_by END),
                m.petitioner_names, m.current_unit, m.handler_id, h.display_name
              FROM matters m LEFT JOIN matters r ON r.id = m.repeat_of
              LEFT JOIN users u ON u.id = m.registered_by

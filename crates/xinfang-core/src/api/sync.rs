@@ -201,6 +201,26 @@ pub struct InboxEvent {
     pub at: String,
     /// When this desk received it (UTC).
     pub received_at: String,
+    /// When it was taken into the register; `None` while pending or refused.
+    pub applied_at: Option<String>,
+    /// What applying it did (`交办事项已登记为 …`).
+    pub outcome: Option<String>,
+    /// Why it could not be taken in: stable code …
+    pub error_code: Option<String>,
+    /// … and the Chinese reason.
+    pub error_message: Option<String>,
+    /// The matter it created or concerns, once applied.
+    pub matter_id: Option<uuid::Uuid>,
+    /// The content was withheld: a 检举控告 referral, and this role is not cleared for it.
+    pub withheld: bool,
+}
+
+/// Which refused inbox event to try again.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxRetryInput {
+    /// The event id.
+    pub id: String,
 }
 
 fn kind_name(kind: &str) -> &'static str {
@@ -210,6 +230,7 @@ fn kind_name(kind: &str) -> &'static str {
         "county.supervision" => "督办",
         "county.reminder" => "催办",
         "county.calendar" => "节假日安排",
+        "county.calendar_overlay" => "本县节假日调整",
         "county.codes" => "代码表",
         "county.template" => "文书模板",
         _ => "其他",
@@ -219,37 +240,109 @@ fn kind_name(kind: &str) -> &'static str {
 /// 县级下发.
 pub fn county_inbox_list(
     register: &mut Register,
-    _who: &Session,
+    who: &Session,
     input: InboxListInput,
 ) -> Result<Vec<InboxEvent>> {
     let limit = input.limit.unwrap_or(100).clamp(1, 500);
-    let mut stmt = register.conn().prepare(
-        "SELECT cursor, id, origin, kind, payload, at, received_at FROM county_inbox
-         ORDER BY cursor DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
+    inbox_rows(
+        register,
+        who,
+        "ORDER BY i.cursor DESC LIMIT ?1",
+        limit.to_string(),
+    )
+}
+
+/// 重新处理未能接收的县级下发 (after the centre added a missing code, for instance).
+pub fn county_inbox_retry(
+    register: &mut Register,
+    who: &Session,
+    input: InboxRetryInput,
+) -> Result<InboxEvent> {
+    crate::county::retry(register, input.id.trim())?;
+    crate::county::apply_inbox(register)?;
+    inbox_rows(register, who, "AND i.id = ?1", input.id.trim().to_owned())?
+        .pop()
+        .ok_or_else(|| Error::NotFound {
+            what: "县级下发",
+            id: input.id.clone(),
+        })
+}
+
+fn inbox_rows(
+    register: &Register,
+    who: &Session,
+    tail: &str,
+    param: String,
+) -> Result<Vec<InboxEvent>> {
+    let cleared = super::cleared_for_accusations(who);
+    let mut stmt = register.conn().prepare(&format!(
+        "SELECT i.cursor, i.id, i.origin, i.kind, i.payload, i.at, i.received_at, i.applied_at,
+           i.outcome, i.error_code, i.error_message, d.matter_id
+         FROM county_inbox i LEFT JOIN county_directives d ON d.id = i.id
+         WHERE 1 {tail}"
+    ))?;
+    let rows = stmt.query_map([param], |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
+            (
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ),
+            (
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+                r.get::<_, Option<String>>(11)?,
+            ),
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (cursor, id, origin, kind, payload, at, received_at) = row?;
+        let (
+            (cursor, id, origin, kind, payload, at, received_at),
+            (applied_at, outcome, error_code, error_message, matter_id),
+        ) = row?;
+        let mut payload: serde_json::Value = serde_json::from_str(&payload)?;
+        // Art. 30(3): a 检举控告 referral names the reporter; only cleared roles see it.
+        let withheld = !cleared
+            && payload
+                .pointer("/matter/matter_class")
+                .and_then(|c| c.as_str())
+                == Some("accusation");
+        if withheld {
+            let keep = ["reference", "from_unit", "due_on"];
+            payload = serde_json::Value::Object(
+                payload
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .filter(|(k, _)| keep.contains(&k.as_str()))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            );
+        }
         out.push(InboxEvent {
             cursor,
             id,
             origin,
             kind_name: kind_name(&kind).to_owned(),
             kind,
-            payload: serde_json::from_str(&payload)?,
+            payload,
             at,
             received_at,
+            applied_at,
+            outcome,
+            error_code,
+            error_message,
+            matter_id: matter_id.and_then(|m| m.parse().ok()),
+            withheld,
         });
     }
     Ok(out)

@@ -1,0 +1,366 @@
+//! Taking what the county sent into the register: each pulled event waiting in `county_inbox`
+//! is applied once, in order. A 交办 or 转送 becomes a matter of this centre (registered by the
+//! same rules as a clerk's entry, with its statutory clocks); a 督办 or 催办 goes on the timeline
+//! of the matter it names; a holiday schedule is imported as if an administrator had done it.
+//!
+//! Invariants:
+//! - The effect and the inbox row's `applied_at` commit in one transaction, so a crash between
+//!   pulling and applying, or in the middle, leaves every row either applied once or pending.
+//! - A directive is applied at most once even if it reaches the inbox twice (a second sync, a
+//!   USB bundle of the same events): `county_directives` is keyed by the hub event's id.
+//! - A refusal the centre cannot fix by itself (a code its tables lack, a matter it never had)
+//!   is recorded on the row with its code and Chinese message and does not stop the rows after
+//!   it; an error of the register itself (disk, lock) stops the run and the row stays pending.
+//! - Nothing here waits for the network: it only reads the inbox that the sync worker filled.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+use xinfang_sync::county as wire;
+
+use crate::{
+    Error, Result,
+    api::{MatterInput, Settings, register_matter_in},
+    clock::fmt_utc,
+    domain::calendar::{Calendar, CalendarDay, CalendarYear},
+    events::{CountyDirectiveRecord, EventBody},
+    register::Register,
+};
+
+/// The actor of everything applied from the county: the register names it 县级下发.
+pub const COUNTY_ACTOR: &str = "county";
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Rows applied.
+    pub applied: usize,
+    /// Rows refused (recorded on the row).
+    pub refused: usize,
+}
+
+struct Pending {
+    id: String,
+    kind: String,
+    payload: String,
+    at: String,
+}
+
+/// Applies every pending inbox row in cursor order.
+pub fn apply_inbox(register: &mut Register) -> Result<Applied> {
+    let mut done = Applied::default();
+    // One row at a time, re-reading after each, so a long inbox never holds a transaction open
+    // for more than one directive.
+    while let Some(row) = next_pending(register)? {
+        match apply_one(register, &row) {
+            Ok(outcome) => {
+                done.applied += 1;
+                record_outcome(register, &row.id, &outcome)?;
+            }
+            Err(err) if err.http_status() < 500 => {
+                done.refused += 1;
+                let api = err.to_api();
+                let message = match &api.field {
+                    Some(field) => format!("{}（{field}）", api.message),
+                    None => api.message,
+                };
+                register.conn().execute(
+                    "UPDATE county_inbox SET error_code = ?2, error_message = ?3 WHERE id = ?1",
+                    params![row.id, api.code, message],
+                )?;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(done)
+}
+
+/// A refused row is tried again (after the centre added a missing code, say).
+pub fn retry(register: &mut Register, id: &str) -> Result<()> {
+    let changed = register.conn().execute(
+        "UPDATE county_inbox SET error_code = NULL, error_message = NULL
+         WHERE id = ?1 AND applied_at IS NULL",
+        [id],
+    )?;
+    if changed == 0 {
+        return Err(Error::field(
+            "not_found",
+            "id",
+            "没有这条未能处理的县级下发",
+        ));
+    }
+    Ok(())
+}
+
+fn next_pending(register: &Register) -> Result<Option<Pending>> {
+    Ok(register
+        .conn()
+        .query_row(
+            "SELECT id, kind, payload, at FROM county_inbox
+             WHERE applied_at IS NULL AND error_code IS NULL ORDER BY cursor, id LIMIT 1",
+            [],
+            |r| {
+                Ok(Pending {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    payload: r.get(2)?,
+                    at: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+// Rows applied inside a register write already carry `applied_at`; the others (reference data
+// this release only keeps) get it here. Either way the outcome sentence is written.
+fn record_outcome(register: &Register, id: &str, outcome: &str) -> Result<()> {
+    register.conn().execute(
+        "UPDATE county_inbox SET applied_at = coalesce(applied_at, ?2), outcome = ?3 WHERE id = ?1",
+        params![id, fmt_utc(register.now()), outcome],
+    )?;
+    Ok(())
+}
+
+fn refused(field: &str, message: impl Into<String>) -> Error {
+    Error::field("county_directive_invalid", field, message)
+}
+
+fn from_wire(invalid: wire::Invalid) -> Error {
+    refused(&invalid.field, invalid.message)
+}
+
+fn parse_due(due: Option<&str>) -> Result<Option<NaiveDate>> {
+    due.map(|d| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| refused("due_on", format!("限期不是有效日期：{d}")))
+    })
+    .transpose()
+}
+
+fn issued_at(row: &Pending) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(&row.at)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| refused("at", format!("下发时间无法识别：{}", row.at)))
+}
+
+fn mark_applied(conn: &rusqlite::Connection, id: &str, at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE county_inbox SET applied_at = ?2 WHERE id = ?1",
+        params![id, fmt_utc(at)],
+    )?;
+    Ok(())
+}
+
+fn already_applied(conn: &rusqlite::Connection, directive_id: Uuid) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT m.number FROM county_directives d JOIN matters m ON m.id = d.matter_id
+             WHERE d.id = ?1",
+            [directive_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn apply_one(register: &mut Register, row: &Pending) -> Result<String> {
+    let payload: serde_json::Value = serde_json::from_str(&row.payload)?;
+    let directive_id: Uuid = row
+        .id
+        .parse()
+        .map_err(|_| refused("id", "下发事件编号无法识别"))?;
+    match row.kind.as_str() {
+        wire::ASSIGNMENT | wire::FORWARD => apply_referral(register, row, directive_id, &payload),
+        wire::SUPERVISION | wire::REMINDER => {
+            apply_directive(register, row, directive_id, &payload)
+        }
+        wire::CALENDAR => apply_calendar(register, row, &payload),
+        wire::CALENDAR_OVERLAY => apply_overlay(register, row, &payload),
+        _ => Ok("已存档（本版本不自动处理此类下发）".to_owned()),
+    }
+}
+
+fn kind_code(kind: &str) -> &'static str {
+    match kind {
+        wire::ASSIGNMENT => "assignment",
+        wire::FORWARD => "forward",
+        wire::SUPERVISION => "supervision",
+        _ => "reminder",
+    }
+}
+
+fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        wire::ASSIGNMENT => "交办",
+        wire::FORWARD => "转送",
+        wire::SUPERVISION => "督办",
+        _ => "催办",
+    }
+}
+
+fn apply_referral(
+    register: &mut Register,
+    row: &Pending,
+    directive_id: Uuid,
+    payload: &serde_json::Value,
+) -> Result<String> {
+    let referral = wire::referral(payload).map_err(from_wire)?;
+    let due_on = parse_due(referral.due_on.as_deref())?;
+    let input: MatterInput = serde_json::from_value(referral.matter.clone())
+        .map_err(|e| refused("matter", format!("信访事项内容格式不对：{e}")))?;
+    // The county cannot know this register's ids: a person, visit or earlier matter named by
+    // id would be a guess.
+    if input.visit_id.is_some() || input.repeat_of.is_some() {
+        return Err(refused(
+            "matter",
+            "县级下发的事项不能指定本中心的来访批次或重复件",
+        ));
+    }
+    if input.petitioners.iter().any(|p| p.person_id.is_some()) {
+        return Err(refused(
+            "matter.petitioners",
+            "县级下发的事项须写明信访人信息，不能引用本中心的人员编号",
+        ));
+    }
+    let issued = issued_at(row)?;
+    let settings = Settings::load(register.conn())?;
+    let now = register.now();
+    let matter_id = register.next_id();
+    let zh = kind_zh(&row.kind);
+    let row_id = row.id.clone();
+    register.write(COUNTY_ACTOR, |w| {
+        if let Some(number) = already_applied(w.conn(), directive_id)? {
+            mark_applied(w.conn(), &row_id, now)?;
+            return Ok(format!("已登记为 {number}"));
+        }
+        register_matter_in(w, &settings, now, matter_id, input).map_err(|e| match e {
+            Error::Field {
+                code,
+                field,
+                message,
+            } => Error::Field {
+                code,
+                field: format!("matter.{field}"),
+                message,
+            },
+            other => other,
+        })?;
+        w.record(EventBody::CountyDirective(CountyDirectiveRecord {
+            directive_id,
+            kind: kind_code(&row.kind).to_owned(),
+            matter_id,
+            reference: referral.reference.trim().to_owned(),
+            from_unit: referral.from_unit.trim().to_owned(),
+            due_on,
+            message: referral.note.clone().filter(|n| !n.trim().is_empty()),
+            issued_at: issued,
+        }))?;
+        mark_applied(w.conn(), &row_id, now)?;
+        let number: String = w.conn().query_row(
+            "SELECT number FROM matters WHERE id = ?1",
+            [matter_id.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(format!("{zh}事项已登记为 {number}"))
+    })
+}
+
+fn apply_directive(
+    register: &mut Register,
+    row: &Pending,
+    directive_id: Uuid,
+    payload: &serde_json::Value,
+) -> Result<String> {
+    let directive = wire::directive(payload).map_err(from_wire)?;
+    let due_on = parse_due(directive.due_on.as_deref())?;
+    let issued = issued_at(row)?;
+    let now = register.now();
+    let zh = kind_zh(&row.kind);
+    let row_id = row.id.clone();
+    register.write(COUNTY_ACTOR, |w| {
+        if let Some(number) = already_applied(w.conn(), directive_id)? {
+            mark_applied(w.conn(), &row_id, now)?;
+            return Ok(format!("已记入 {number}"));
+        }
+        let number: Option<String> = w
+            .conn()
+            .query_row(
+                "SELECT number FROM matters WHERE id = ?1",
+                [directive.matter_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(number) = number else {
+            return Err(Error::field(
+                "county_matter_unknown",
+                "matter_id",
+                format!("本中心没有{zh}所指的信访事项（{}）", directive.matter_id),
+            ));
+        };
+        w.record(EventBody::CountyDirective(CountyDirectiveRecord {
+            directive_id,
+            kind: kind_code(&row.kind).to_owned(),
+            matter_id: directive.matter_id,
+            reference: directive.reference.trim().to_owned(),
+            from_unit: directive.from_unit.trim().to_owned(),
+            due_on,
+            message: Some(directive.message.trim().to_owned()),
+            issued_at: issued,
+        }))?;
+        mark_applied(w.conn(), &row_id, now)?;
+        Ok(format!("{zh}已记入 {number}"))
+    })
+}
+
+fn apply_calendar(
+    register: &mut Register,
+    row: &Pending,
+    payload: &serde_json::Value,
+) -> Result<String> {
+    let year: CalendarYear = serde_json::from_value(payload.clone())
+        .map_err(|e| refused("payload", format!("节假日安排格式不对：{e}")))?;
+    if register.calendar().year(year.year) == Some(&year) {
+        return Ok(format!(
+            "{}年节假日安排（{}）已导入过",
+            year.year, year.version
+        ));
+    }
+    let mut trial = register.calendar().clone();
+    trial
+        .replace_year(year.clone())
+        .map_err(|e| Error::field("invalid_calendar", "days", e.message_zh()))?;
+    let now = register.now();
+    let row_id = row.id.clone();
+    let outcome = format!("已导入{}年节假日安排（{}）", year.year, year.version);
+    register.write(COUNTY_ACTOR, |w| {
+        w.record(EventBody::CalendarYearImported(year))?;
+        mark_applied(w.conn(), &row_id, now)
+    })?;
+    register.reload_calendar()?;
+    Ok(outcome)
+}
+
+fn apply_overlay(
+    register: &mut Register,
+    row: &Pending,
+    payload: &serde_json::Value,
+) -> Result<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Overlay {
+        days: Vec<CalendarDay>,
+    }
+    let overlay: Overlay = serde_json::from_value(payload.clone())
+        .map_err(|e| refused("payload", format!("本县节假日调整格式不对：{e}")))?;
+    Calendar::default()
+        .with_overlay(overlay.days.clone())
+        .map_err(|e| Error::field("invalid_calendar", "days", e.message_zh()))?;
+    let now = register.now();
+    let row_id = row.id.clone();
+    let outcome = format!("已更新本县节假日调整（{}天）", overlay.days.len());
+    register.write(COUNTY_ACTOR, |w| {
+        w.record(EventBody::CalendarOverlaySet { days: overlay.days })?;
+        mark_applied(w.conn(), &row_id, now)
+    })?;
+    register.reload_calendar()?;
+    Ok(outcome)
+}

@@ -1,0 +1,25 @@
+-- County directives taken into the register (issue 7 §4): 交办 and 转送 become matters of this
+-- centre, 督办 and 催办 attach to the matter they name. `county_directives` is a projection of
+-- `matter.county_directive` events; the inbox columns are bookkeeping of the apply step, like
+-- the rest of `county_inbox` (0013): not events, never sent.
+
+CREATE TABLE IF NOT EXISTS county_directives (
+    id           TEXT PRIMARY KEY,            -- the hub event's id
+    matter_id    TEXT NOT NULL REFERENCES matters (id),
+    kind         TEXT NOT NULL CHECK (kind IN ('assignment', 'forward', 'supervision', 'reminder')),
+    reference    TEXT NOT NULL,               -- 文号
+    from_unit    TEXT NOT NULL,               -- 发文单位
+    due_on       TEXT,                        -- 限期 (China date)
+    message      TEXT,
+    issued_at    TEXT NOT NULL,               -- when the county wrote it
+    received_at  TEXT NOT NULL                -- when this register took it in
+);
+CREATE INDEX IF NOT EXISTS county_directives_matter ON county_directives (matter_id);
+
+-- What applying each pulled event did: `applied_at` and a sentence for the inbox list, or the
+-- refusal (code + Chinese message) that a supervisor sees until the county sends a correction.
+-- A row with neither is still to be applied (the next sync run, or the next start, does it).
+ALTER TABLE county_inbox ADD COLUMN applied_at TEXT;
+ALTER TABLE county_inbox ADD COLUMN outcome TEXT;
+ALTER TABLE county_inbox ADD COLUMN error_code TEXT;
+ALTER TABLE county_inbox ADD COLUMN error_message TEXT;
