@@ -23,3 +23,7 @@ ALTER TABLE county_inbox ADD COLUMN applied_at TEXT;
 ALTER TABLE county_inbox ADD COLUMN outcome TEXT;
 ALTER TABLE county_inbox ADD COLUMN error_code TEXT;
 ALTER TABLE county_inbox ADD COLUMN error_message TEXT;
+-- The rows still to apply, in order: what `county::apply_inbox` reads next. Partial, so it
+-- stays as small as the backlog however long the inbox grows.
+CREATE INDEX IF NOT EXISTS county_inbox_pending ON county_inbox (cursor, id)
+    WHERE applied_at IS NULL AND error_code IS NULL;

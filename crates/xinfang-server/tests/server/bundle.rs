@@ -230,7 +230,12 @@ fn bundles_carry_the_exchange_without_a_network_and_refuse_any_change() {
     let payload = sticks.path().join("assignment.json");
     std::fs::write(
         &payload,
-        json!({"upstream_number": "XF-COUNTY-2026-000009"}).to_string(),
+        json!({
+            "reference": "某县信访局交〔2026〕9号",
+            "from_unit": "某县信访局",
+            "matter": crate::sync::letter("离线交办的事项"),
+        })
+        .to_string(),
     )
     .expect("payload");
     hub_admin(
@@ -293,9 +298,15 @@ fn bundles_carry_the_exchange_without_a_network_and_refuse_any_change() {
         stdout(&out)
     );
     assert_eq!(desk_sync(a), (through, 1));
+    assert_eq!(
+        field(&stdout(&out), "applied:"),
+        "1",
+        "the 交办 became a matter"
+    );
     let out = run(as_admin(a).args(["bundle", "import"]).arg(stick("h1")));
     assert!(out.status.success(), "again: {}", stderr(&out));
     assert_eq!(field(&stdout(&out), "inbox_added:"), "0");
+    assert_eq!(field(&stdout(&out), "applied:"), "0", "and only once");
     assert_eq!(desk_sync(a), (through, 1));
 
     // A hub bundle signed by another key is refused now that the desk knows the hub's.

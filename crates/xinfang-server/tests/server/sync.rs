@@ -238,12 +238,17 @@ fn a_desk_syncs_with_the_county_hub_and_keeps_working_while_it_is_away() {
     assert_eq!(hub_mark(hub_dir.path()), local_seq(dir.path()));
     assert!(synced["last_success"].is_string(), "{synced}");
 
-    // The county assigns a matter: it arrives in the inbox.
+    // The county assigns a matter: it arrives in the inbox and becomes a matter of the centre.
     let payload = hub_dir.path().join("assignment.json");
     std::fs::write(
         &payload,
-        json!({"upstream_number": "XF-COUNTY-2026-000001", "summary": "请核查供暖问题"})
-            .to_string(),
+        json!({
+            "reference": "某县信访局交〔2026〕21号",
+            "from_unit": "某县信访局",
+            "due_on": "2026-12-30",
+            "matter": letter("请核查供暖问题"),
+        })
+        .to_string(),
     )
     .expect("payload");
     hub_admin(
@@ -265,10 +270,29 @@ fn a_desk_syncs_with_the_county_hub_and_keeps_working_while_it_is_away() {
     assert_eq!(ok, 200, "{inbox}");
     assert_eq!(inbox[0]["kind"], "county.assignment");
     assert_eq!(inbox[0]["kind_name"], "交办");
-    assert_eq!(
-        inbox[0]["payload"]["upstream_number"],
-        "XF-COUNTY-2026-000001"
+    assert_eq!(inbox[0]["payload"]["reference"], "某县信访局交〔2026〕21号");
+    let until = Instant::now() + Duration::from_secs(10);
+    let applied = loop {
+        let (_, inbox) = server.call("county_inbox_list", Some(&admin), &json!({}));
+        if inbox[0]["applied_at"].is_string() {
+            break inbox[0].clone();
+        }
+        assert!(Instant::now() < until, "never applied: {inbox}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        applied["outcome"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("交办事项已登记为 XF3301-2026-")),
+        "{applied}"
     );
+    let (ok, found) = server.call(
+        "matter_search",
+        Some(&clerk),
+        &json!({"q": "请核查供暖问题"}),
+    );
+    assert_eq!(ok, 200, "{found}");
+    assert_eq!(found["total"], 1, "{found}");
 
     // The hub goes away: first something takes its port that accepts and never answers, so
     // the worker is stuck inside a request; registrations still answer at once (the worker
