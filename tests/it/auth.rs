@@ -670,3 +670,49 @@ fn disabling_a_user_ends_their_sessions_at_once_and_stops_sign_in() {
         .expect("works");
     assert_rebuilds(&desk);
 }
+
+#[test]
+fn changing_ones_password_ends_ones_other_sessions_but_not_this_one() {
+    let mut desk = TestDesk::new();
+    let user_id = create_user(&mut desk, "wuhong", "Initial-2026");
+    let first = token(&desk.login("wuhong", "Initial-2026").expect("sign in"));
+    desk.call_token(
+        &first,
+        "password_change",
+        json!({ "old_password": "Initial-2026", "new_password": "Wuhong-own-2026" }),
+    )
+    .expect("changed");
+    // Signed in at two desks; the password changes at one of them.
+    let here = token(&desk.login("wuhong", "Wuhong-own-2026").expect("sign in"));
+    let there = token(&desk.login("wuhong", "Wuhong-own-2026").expect("sign in"));
+    assert_eq!(sessions_of(&desk, &user_id), 3);
+    desk.call_token(
+        &here,
+        "password_change",
+        json!({ "old_password": "Wuhong-own-2026", "new_password": "Wuhong-next-2026" }),
+    )
+    .expect("changed");
+    assert_eq!(sessions_of(&desk, &user_id), 1);
+    desk.call_token(&here, "session_me", json!({}))
+        .expect("the desk that changed it stays signed in");
+    for stale in [&first, &there] {
+        let err = desk
+            .call_token(stale, "session_me", json!({}))
+            .expect_err("ended");
+        assert_eq!(err.code(), "unauthenticated");
+    }
+    // A refused change (wrong old password) ends nothing.
+    let again = token(&desk.login("wuhong", "Wuhong-next-2026").expect("sign in"));
+    let (code_, field, _) = code(desk.call_token(
+        &here,
+        "password_change",
+        json!({ "old_password": "wrong-Password-1", "new_password": "Wuhong-last-2026" }),
+    ));
+    assert_eq!(
+        (code_.as_str(), field.as_deref()),
+        ("wrong_password", Some("old_password"))
+    );
+    desk.call_token(&again, "session_me", json!({}))
+        .expect("still signed in");
+    assert_rebuilds(&desk);
+}

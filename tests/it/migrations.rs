@@ -179,6 +179,8 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
              DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
              DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
              ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
+             ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
+             DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
              DROP TABLE county_directives; ALTER TABLE county_inbox DROP COLUMN applied_at;
              ALTER TABLE county_inbox DROP COLUMN outcome;
              ALTER TABLE county_inbox DROP COLUMN error_code;
@@ -237,6 +239,8 @@ fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
              DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
              DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
              ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
+             ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
+             DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
              DROP TABLE county_directives; ALTER TABLE county_inbox DROP COLUMN applied_at;
              ALTER TABLE county_inbox DROP COLUMN outcome;
              ALTER TABLE county_inbox DROP COLUMN error_code;

@@ -531,6 +531,14 @@ pub fn close_sessions_of(conn: &Connection, user_id: Uuid) -> Result<usize> {
     )?)
 }
 
+/// Ends every session of a user but `token` (their own password change).
+pub fn close_sessions_except(conn: &Connection, user_id: Uuid, token: &str) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token <> ?2",
+        params![user_id.to_string(), token],
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../schemas/desk/0015_bundle_keys.sql"),
     ),
     (
+        "0016_tls_pairing",
+        include_str!("../../../schemas/desk/0016_tls_pairing.sql"),
+    ),
+    (
         "0017_county_directives",
         include_str!("../../../schemas/desk/0017_county_directives.sql"),
     ),

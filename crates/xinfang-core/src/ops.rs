@@ -466,5 +466,13 @@ pub fn call_with_token(
         },
         _ => None,
     };
-    call_from(register, session.as_ref(), desk, name, input)
+    let out = call_from(register, session.as_ref(), desk, name, input)?;
+    // A changed password ends the user's other sessions (a desk left signed in elsewhere, or
+    // someone who learnt the old password), but not the one that changed it.
+    if name == "password_change"
+        && let (Some(token), Some(session)) = (token, &session)
+    {
+        crate::auth::close_sessions_except(register.conn(), session.user_id, token)?;
+    }
+    Ok(out)
 }

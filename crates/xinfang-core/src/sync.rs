@@ -52,6 +52,9 @@ pub struct State {
     pub hub_public_key: Option<String>,
     /// `created_at` of the newest hub bundle applied.
     pub last_hub_bundle_at: Option<String>,
+    /// The pinned SHA-256 of the hub's TLS certificate (64 lower-case hex digits), for an
+    /// `https://` hub (migration 0016).
+    pub hub_fingerprint: Option<String>,
 }
 
 /// Reads the sync state.
@@ -61,7 +64,8 @@ pub fn state(register: &Register) -> Result<State> {
         .query_row(
             "SELECT hub_url, enrolment_code, credential, hub_centre_id, acknowledged, pull_cursor,
                     last_attempt, last_success, last_error_code, last_error_message,
-                    last_error_at, requested_at, hub_public_key, last_hub_bundle_at
+                    last_error_at, requested_at, hub_public_key, last_hub_bundle_at,
+                    hub_fingerprint
              FROM sync_state WHERE id = 1",
             [],
             |r| {
@@ -80,6 +84,7 @@ pub fn state(register: &Register) -> Result<State> {
                     requested_at: r.get(11)?,
                     hub_public_key: r.get(12)?,
                     last_hub_bundle_at: r.get(13)?,
+                    hub_fingerprint: r.get(14)?,
                 })
             },
         )
@@ -105,6 +110,15 @@ pub fn configure(register: &Register, hub_url: &str, enrolment_code: Option<&str
             [code],
         )?;
     }
+    Ok(())
+}
+
+/// Stores the pinned fingerprint of the hub's certificate (`None` for a plain-HTTP hub).
+pub fn set_hub_fingerprint(register: &Register, fingerprint: Option<&str>) -> Result<()> {
+    register.conn().execute(
+        "UPDATE sync_state SET hub_fingerprint = ?1 WHERE id = 1",
+        [fingerprint],
+    )?;
     Ok(())
 }
 

@@ -48,6 +48,9 @@ pub enum Command {
         /// Show the status page at `/` to any peer, not only to this host.
         #[arg(long)]
         status_page_open: bool,
+        /// TLS options (required beyond loopback).
+        #[command(flatten)]
+        tls: TlsArgs,
         /// Fault injection for tests: hold every push transaction open this long before commit.
         #[arg(long, hide = true)]
         fault_before_commit_ms: Option<u64>,
@@ -84,6 +87,12 @@ pub enum Command {
     },
     /// Print the hub's bundle signing public key and its fingerprint (made on first use).
     Key,
+    /// The hub's TLS certificate: `fingerprint` prints the SHA-256 centres pin.
+    Tls {
+        /// The TLS command.
+        #[command(subcommand)]
+        action: TlsCommand,
+    },
     /// The request log, newest first.
     Log {
         /// Only this centre's requests.
@@ -124,6 +133,69 @@ pub enum CentreCommand {
         /// Centre id.
         id: Uuid,
     },
+}
+
+/// How `serve` does TLS.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS. Without `--tls-cert`, a self-signed certificate is made once in
+    /// `<data>/tls/` and reused; its SHA-256 fingerprint is printed at start.
+    #[arg(long)]
+    pub tls: bool,
+    /// PEM certificate chain to serve (implies `--tls`).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// UNSAFE: serve plain HTTP on a non-loopback address. Credentials and every event then
+    /// cross the network readable by anyone on the path; only for a link that is already
+    /// encrypted (a VPN), never on a county network as it is.
+    #[arg(long)]
+    pub insecure_plain_http: bool,
+}
+
+/// `tls` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Print the SHA-256 fingerprint of the certificate `serve --tls` uses (making the
+    /// self-signed one now if there is none yet), to give to each centre with its code.
+    Fingerprint {
+        /// The certificate given to `serve --tls-cert`, instead of the self-signed one.
+        #[arg(long, value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+    },
+}
+
+/// The certificate `serve` will use: the given files, or the one made once in `<data>/tls/`.
+pub fn tls_identity(
+    data_dir: &Path,
+    cert: Option<&Path>,
+    key: Option<&Path>,
+    listen: &str,
+) -> anyhow::Result<xinfang_tls::Identity> {
+    Ok(match (cert, key) {
+        (Some(cert), Some(key)) => xinfang_tls::Identity::from_files(cert, key)?,
+        _ => {
+            let (identity, made) =
+                xinfang_tls::Identity::load_or_create(data_dir, &xinfang_tls::names_for(listen))?;
+            if made {
+                println!("已生成自签名证书：{}", identity.cert_path.display());
+            }
+            identity
+        }
+    })
+}
+
+/// The fingerprint of a self-made certificate, if the hub has one.
+fn existing_fingerprint(data_dir: &Path) -> Option<String> {
+    let dir = data_dir.join(xinfang_tls::TLS_DIR);
+    xinfang_tls::Identity::from_files(
+        &dir.join(xinfang_tls::CERT_FILE),
+        &dir.join(xinfang_tls::KEY_FILE),
+    )
+    .ok()
+    .map(|i| i.fingerprint())
 }
 
 /// `bundle` subcommands.
@@ -324,6 +396,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             status_page_open,
+            tls,
             fault_before_commit_ms,
             fault_after_commit_ms,
         } => {
@@ -332,7 +405,18 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
                 before_commit: ms(fault_before_commit_ms),
                 after_commit: ms(fault_after_commit_ms),
             };
-            serve(data_dir, &listen, status_page_open, faults)
+            serve(data_dir, &listen, status_page_open, &tls, faults)
+        }
+        Command::Tls {
+            action: TlsCommand::Fingerprint { tls_cert },
+        } => {
+            let fingerprint = match tls_cert {
+                Some(cert) => xinfang_tls::file_fingerprint(&cert)?,
+                None => tls_identity(data_dir, None, None, "")?.fingerprint(),
+            };
+            println!("tls_fingerprint: {fingerprint}");
+            println!("县级枢纽 TLS 证书指纹（SHA-256）；请与注册码一并交给接待中心，填入同步设置");
+            Ok(())
         }
         Command::Centre { action } => centre(data_dir, action),
         Command::Bundle { action } => bundle(data_dir, action),
@@ -423,6 +507,9 @@ fn centre(data_dir: &Path, action: CentreCommand) -> anyhow::Result<()> {
             println!("centre_id: {}", added.centre.id);
             println!("enrolment_code: {}", added.enrolment_code);
             println!("expires_at: {}", added.centre.enrol_expires_at);
+            if let Some(fingerprint) = existing_fingerprint(data_dir) {
+                println!("tls_fingerprint: {fingerprint}");
+            }
             println!(
                 "已添加接待中心 {}（{}）。注册码只能使用一次，{} 前有效（北京时间）；请通过可靠途径交给该中心，本程序不再显示。",
                 added.centre.code,
@@ -476,12 +563,40 @@ fn centre(data_dir: &Path, action: CentreCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Whether `listen` is a loopback address (plain HTTP is allowed there).
+pub fn is_loopback_listen(listen: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    listen
+        .to_socket_addrs()
+        .map(|mut addrs| addrs.all(|a| a.ip().is_loopback()))
+        .unwrap_or(false)
+}
+
 fn serve(
     data_dir: &Path,
     listen: &str,
     status_page_open: bool,
+    tls: &TlsArgs,
     faults: Faults,
 ) -> anyhow::Result<()> {
+    let use_tls = tls.tls || tls.tls_cert.is_some();
+    if !use_tls && !is_loopback_listen(listen) && !tls.insecure_plain_http {
+        anyhow::bail!(
+            "拒绝在非本机地址 {listen} 上以明文 HTTP 提供服务：接入凭证和全部事件会在网络上明文传输。\
+             请加 --tls（自动生成自签名证书并打印指纹）或 --tls-cert/--tls-key；\
+             仅当链路本身已加密（如 VPN）时才可用 --insecure-plain-http"
+        );
+    }
+    let identity = if use_tls {
+        Some(tls_identity(
+            data_dir,
+            tls.tls_cert.as_deref(),
+            tls.tls_key.as_deref(),
+            listen,
+        )?)
+    } else {
+        None
+    };
     let mut hub = Hub::open_sqlite(data_dir)?;
     hub.set_faults(faults);
     let store = hub.describe();
@@ -493,10 +608,25 @@ fn serve(
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        // Tests and scripts read this line to learn the port when started with :0.
-        println!("listening on http://{addr}");
-        println!("数据：{store}");
-        crate::http::serve(listener, crate::http::AppState::new(hub, status_page_open)).await?;
+        let state = crate::http::AppState::new(hub, status_page_open);
+        match identity {
+            Some(identity) => {
+                // Tests and scripts read these lines to learn the port and the pin.
+                println!("listening on https://{addr}");
+                println!("tls_fingerprint: {}", identity.fingerprint());
+                println!("数据：{store}");
+                println!("接待中心须在同步设置中填写上面的证书指纹（SHA-256）");
+                let listener =
+                    xinfang_tls::server::TlsListener::new(listener, identity.server_config()?)?;
+                crate::http::serve(listener, state).await?;
+            }
+            None => {
+                // Tests and scripts read this line to learn the port when started with :0.
+                println!("listening on http://{addr}");
+                println!("数据：{store}");
+                crate::http::serve(listener, state).await?;
+            }
+        }
         anyhow::Ok(())
     })?;
     Ok(())

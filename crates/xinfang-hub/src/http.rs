@@ -69,11 +69,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until SIGINT/SIGTERM, then checkpoints the store.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+/// Serves until SIGINT/SIGTERM, then checkpoints the store. `listener` is a plain
+/// `tokio::net::TcpListener` or an `xinfang_tls::server::TlsListener`.
+pub async fn serve<L>(listener: L, state: AppState) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use axum::serve::ListenerExt;
     let hub = state.hub.clone();
     axum::serve(
-        listener,
+        // Tapped so that `ConnectInfo<SocketAddr>` works for either kind of listener.
+        listener.tap_io(|_| {}),
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

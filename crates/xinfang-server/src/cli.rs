@@ -52,11 +52,21 @@ pub enum Command {
         #[arg(long, env = "XINFANG_ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: Option<String>,
     },
-    /// Serve the API (and the UI, if built) over HTTP.
+    /// Serve the API (and the UI, if built) over HTTP, or HTTPS with `--tls`.
     Serve {
-        /// Address to listen on; loopback by default, `0.0.0.0:8686` for the LAN.
+        /// Address to listen on; loopback by default, `0.0.0.0:8686 --tls` for the LAN.
         #[arg(long, default_value = "127.0.0.1:8686")]
         listen: String,
+        /// Serve HTTPS (required beyond loopback). Without `--tls-cert`, a self-signed
+        /// certificate is made once in `<data>/tls/` and reused; its fingerprint is printed.
+        #[arg(long)]
+        tls: bool,
+        /// PEM certificate chain to serve (implies `--tls`).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of `--tls-cert`.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// Directory of the built UI (default: ui/dist next to the working directory, if present).
         #[arg(long)]
         ui: Option<PathBuf>,
@@ -74,6 +84,9 @@ pub enum Command {
         #[command(flatten)]
         backups: BackupArgs,
     },
+    /// Print a one-time code (valid ten minutes) that pairs one LAN desk or browser with
+    /// this host; desks beyond loopback cannot call the API until paired.
+    Pair,
     /// Run one operation: JSON input as an argument or `-` for stdin, JSON output on stdout.
     Call {
         /// Operation name (see `xinfang ops`).
@@ -297,6 +310,9 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
         }
         Command::Serve {
             listen,
+            tls,
+            tls_cert,
+            tls_key,
             ui,
             init_if_empty,
             sync_interval,
@@ -305,6 +321,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
         } => serve(
             data_dir,
             &listen,
+            (tls || tls_cert.is_some()).then_some((tls_cert, tls_key)),
             ui,
             init_if_empty,
             sync_interval,
@@ -315,6 +332,20 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 )
             }),
         ),
+        Command::Pair => {
+            let path = data::register_path(data_dir);
+            if !path.exists() {
+                return Err(Error::NotInitialised.into());
+            }
+            let register = data::open(data_dir)?;
+            let code = crate::lan::issue_code(&register, crate::bundle::random_32()?)?;
+            println!("pairing_code: {code}");
+            println!(
+                "局域网配对码（{} 分钟内有效，只能使用一次）：在要配对的工作站上打开 https://本机地址/pair 并输入",
+                crate::lan::CODE_VALID_MINUTES
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Call {
             operation,
             input,
@@ -494,14 +525,49 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Whether `listen` names only loopback addresses.
+fn is_loopback_listen(listen: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    listen
+        .to_socket_addrs()
+        .map(|mut addrs| addrs.all(|a| a.ip().is_loopback()))
+        .unwrap_or(false)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn serve(
     data_dir: &Path,
     listen: &str,
+    tls: Option<(Option<PathBuf>, Option<PathBuf>)>,
     ui: Option<PathBuf>,
     init_if_empty: bool,
     sync_interval: u64,
     backups: Option<(crate::backup::Policy, std::time::Duration)>,
 ) -> anyhow::Result<ExitCode> {
+    // SECURITY #8 §4: passwords and case files never cross the LAN in clear text.
+    if tls.is_none() && !is_loopback_listen(listen) {
+        anyhow::bail!(
+            "拒绝在非本机地址 {listen} 上以明文 HTTP 提供服务：密码和案件信息会在局域网上明文传输。\
+             请加 --tls（自动生成自签名证书并打印指纹），或 --tls-cert/--tls-key 指定证书"
+        );
+    }
+    let identity = match &tls {
+        Some((Some(cert), Some(key))) => Some(xinfang_tls::Identity::from_files(cert, key)?),
+        Some(_) => {
+            let (identity, made) =
+                xinfang_tls::Identity::load_or_create(data_dir, &xinfang_tls::names_for(listen))?;
+            if made {
+                println!("已生成自签名证书：{}", identity.cert_path.display());
+            }
+            Some(identity)
+        }
+        None => None,
+    };
+    let lan = crate::http::LanPolicy {
+        require_pairing: true,
+        treat_loopback_as_lan: std::env::var(crate::lan::TREAT_LOOPBACK_AS_LAN_ENV)
+            .is_ok_and(|v| v == "1"),
+    };
     let mut register = data::open(data_dir)?;
     if register.centre().is_err() {
         if !init_if_empty {
@@ -540,11 +606,16 @@ fn serve(
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         // Tests and scripts read this line to learn the port when started with :0.
-        println!("listening on http://{addr}");
+        let scheme = if identity.is_some() { "https" } else { "http" };
+        println!("listening on {scheme}://{addr}");
+        if let Some(identity) = &identity {
+            println!("tls_fingerprint: {}", identity.fingerprint());
+            println!("局域网工作站须先配对：在本机运行 xinfang pair 取得一次性配对码");
+        }
         if let Some(ui) = &ui {
             println!("UI: {}", ui.display());
         }
-        let state = crate::http::AppState::new(register);
+        let state = crate::http::AppState::new(register).with_lan(lan);
         let worker = crate::sync::SyncWorker::spawn(
             state.register(),
             std::time::Duration::from_secs(sync_interval.max(1)),
@@ -552,7 +623,14 @@ fn serve(
         let backup_worker = backups.map(|(policy, every)| {
             crate::backup::BackupWorker::spawn(data_dir.to_path_buf(), policy, every, "定时备份")
         });
-        crate::http::serve(listener, state, ui).await?;
+        match identity {
+            Some(identity) => {
+                let listener =
+                    xinfang_tls::server::TlsListener::new(listener, identity.server_config()?)?;
+                crate::http::serve(listener, state, ui).await?;
+            }
+            None => crate::http::serve(listener, state, ui).await?,
+        }
         worker.stop();
         if let Some(backup_worker) = backup_worker {
             backup_worker.stop();

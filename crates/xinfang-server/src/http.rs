@@ -5,6 +5,10 @@
 //! `GET /api/v1/ops` lists the operations. `GET /api/v1/changes` (server-sent events) and
 //! `GET /api/v1/changes/wait?after=N` (long poll) tell listeners that the register changed
 //! (see `changes`). Everything else is the built UI, when one is given.
+//!
+//! Beyond loopback, when the state says so (`xinfang serve` does), every `/api/v1/` route but
+//! health answers 401 `desk_not_paired` unless the caller shows a paired desk token (`lan`):
+//! `POST /api/pair` takes a one-time code, and `GET /pair` is the browser's form for it.
 
 use std::{
     convert::Infallible,
@@ -34,11 +38,21 @@ use crate::changes::{Change, Changes, MAX_WAIT};
 /// Largest request body accepted; far above any real form, far below harm.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Who may call the API from beyond loopback.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LanPolicy {
+    /// Non-loopback callers must show a paired desk token.
+    pub require_pairing: bool,
+    /// Test-only: loopback callers count as LAN desks too (`lan::TREAT_LOOPBACK_AS_LAN_ENV`).
+    pub treat_loopback_as_lan: bool,
+}
+
 /// Shared state of the server: the one open register and its change feed.
 #[derive(Clone)]
 pub struct AppState {
     register: Arc<Mutex<Register>>,
     changes: Changes,
+    lan: LanPolicy,
 }
 
 impl AppState {
@@ -47,13 +61,23 @@ impl AppState {
         AppState {
             register: Arc::new(Mutex::new(register)),
             changes: Changes::new(),
+            lan: LanPolicy::default(),
         }
+    }
+
+    /// The same state with `lan` as the rule for callers beyond loopback.
+    pub fn with_lan(self, lan: LanPolicy) -> AppState {
+        AppState { lan, ..self }
     }
 
     /// Shares a register (and its feed) that another part of the program, the desktop shell,
     /// also uses, so a change made in the window reaches the LAN's listeners and back.
     pub fn shared(register: Arc<Mutex<Register>>, changes: Changes) -> AppState {
-        AppState { register, changes }
+        AppState {
+            register,
+            changes,
+            lan: LanPolicy::default(),
+        }
     }
 
     /// The change feed.
@@ -69,12 +93,20 @@ impl AppState {
 
 /// The router: API routes, plus the static UI from `ui_dir` if given.
 pub fn router(state: AppState, ui_dir: Option<PathBuf>) -> Router {
-    let api = Router::new()
+    let guarded = Router::new()
         .route("/api/v1/ops", get(list_ops))
         .route("/api/v1/ops/{name}", post(call_op))
-        .route("/api/v1/health", get(health))
         .route("/api/v1/changes", get(change_stream))
         .route("/api/v1/changes/wait", get(change_wait))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_paired_desk,
+        ));
+    let api = Router::new()
+        .merge(guarded)
+        .route("/api/v1/health", get(health))
+        .route("/api/pair", post(pair))
+        .route("/pair", get(pair_page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     match ui_dir {
@@ -87,6 +119,158 @@ pub fn router(state: AppState, ui_dir: Option<PathBuf>) -> Router {
         }
         None => api,
     }
+}
+
+/// Whether a caller at `peer` must show a paired desk token.
+fn needs_pairing(lan: LanPolicy, peer: &SocketAddr) -> bool {
+    lan.require_pairing && (lan.treat_loopback_as_lan || !peer.ip().is_loopback())
+}
+
+/// The desk token of a request: the header, or the browser's cookie.
+fn desk_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(token) = headers
+        .get(crate::lan::DESK_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(token.trim().to_owned());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == crate::lan::DESK_COOKIE).then(|| value.to_owned())
+        })
+}
+
+fn not_paired() -> Response {
+    error_response(
+        StatusCode::UNAUTHORIZED,
+        ApiError {
+            code: "desk_not_paired".into(),
+            message: "本工作站尚未与接待中心主机配对：请在主机上运行 xinfang pair 取得一次性配对码，在本工作站打开 /pair 页面输入".into(),
+            field: None,
+        },
+    )
+}
+
+/// Lets loopback callers through, and LAN callers only with a paired desk token.
+async fn require_paired_desk(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !needs_pairing(state.lan, &peer) {
+        return next.run(request).await;
+    }
+    let Some(token) = desk_token(request.headers()) else {
+        return not_paired();
+    };
+    let register = state.register.clone();
+    let paired = tokio::task::spawn_blocking(move || {
+        let register = register.lock().unwrap_or_else(|p| p.into_inner());
+        crate::lan::is_paired(&register, &token)
+    })
+    .await;
+    match paired {
+        Ok(Ok(true)) => next.run(request).await,
+        Ok(Ok(false)) => not_paired(),
+        Ok(Err(err)) => core_error(&err),
+        Err(join) => core_error(&Error::Internal(format!("pairing check panicked: {join}"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct PairInput {
+    code: String,
+}
+
+/// `POST /api/pair` with `{"code": …}` (JSON) or `code=…` (the `/pair` form): a used, expired
+/// or unknown code is 401 `pairing_code_invalid`; a good one answers the desk token and sets
+/// it as a cookie (the form is sent back to `/`).
+async fn pair(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let code = if form {
+        String::from_utf8_lossy(&body)
+            .split('&')
+            .find_map(|p| p.strip_prefix("code=").map(|c| c.replace(['+', '-'], "")))
+    } else {
+        serde_json::from_slice::<PairInput>(&body)
+            .ok()
+            .map(|i| i.code)
+    };
+    let Some(code) = code else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ApiError {
+                code: "required".into(),
+                message: "请填写配对码".into(),
+                field: Some("code".into()),
+            },
+        );
+    };
+    let random = match crate::bundle::random_32() {
+        Ok(random) => random,
+        Err(err) => return core_error(&Error::Internal(err.to_string())),
+    };
+    let desk = peer.ip().to_string();
+    let register = state.register.clone();
+    let redeemed = tokio::task::spawn_blocking(move || {
+        let register = register.lock().unwrap_or_else(|p| p.into_inner());
+        crate::lan::redeem(&register, &code, &desk, random)
+    })
+    .await;
+    let token = match redeemed {
+        Ok(Ok(Ok(token))) => token,
+        Ok(Ok(Err(crate::lan::Refusal::Invalid))) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                ApiError {
+                    code: "pairing_code_invalid".into(),
+                    message: "配对码无效、已使用或已过期：请在主机上运行 xinfang pair 重新取得"
+                        .into(),
+                    field: Some("code".into()),
+                },
+            );
+        }
+        Ok(Err(err)) => return core_error(&err),
+        Err(join) => return core_error(&Error::Internal(format!("pairing panicked: {join}"))),
+    };
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=315360000",
+        crate::lan::DESK_COOKIE
+    );
+    let mut response = if form {
+        (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
+    } else {
+        Json(json!({ "desk_token": token })).into_response()
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The browser's pairing form (no script, so the UI's strict CSP is no concern).
+async fn pair_page() -> axum::response::Html<&'static str> {
+    axum::response::Html(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>工作站配对</title></head>\
+         <body style=\"font-family:sans-serif;max-width:32em;margin:4em auto\"><h1>工作站配对</h1>\
+         <p>本工作站须先与接待中心主机配对。请在主机上运行 <code>xinfang pair</code>，将显示的一次性配对码填入下框。</p>\
+         <form method=\"post\" action=\"/api/pair\"><input name=\"code\" inputmode=\"numeric\" autocomplete=\"off\" required placeholder=\"00000-00000\"> \
+         <button type=\"submit\">配对</button></form></body></html>",
+    )
 }
 
 async fn health() -> Json<Value> {
@@ -228,16 +412,18 @@ async fn change_wait(State(state): State<AppState>, Query(q): Query<WaitQuery>) 
 }
 
 /// Serves until ctrl-c / SIGTERM, then checkpoints the WAL so the file is whole on its own.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    ui_dir: Option<PathBuf>,
-) -> std::io::Result<()> {
+/// `listener` is a plain `tokio::net::TcpListener` or an `xinfang_tls::server::TlsListener`.
+pub async fn serve<L>(listener: L, state: AppState, ui_dir: Option<PathBuf>) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use axum::serve::ListenerExt;
     let register = state.register();
     let changes = state.changes();
     let app = router(state, ui_dir);
     axum::serve(
-        listener,
+        // Tapped so that `ConnectInfo<SocketAddr>` works for either kind of listener.
+        listener.tap_io(|_| {}),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {

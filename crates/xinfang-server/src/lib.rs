@@ -13,4 +13,5 @@ pub mod changes;
 pub mod cli;
 pub mod data;
 pub mod http;
+pub mod lan;
 pub mod sync;

@@ -168,7 +168,7 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     let Some(url) = state.hub_url else {
         return Ok(());
     };
-    let hub = Hub::new(url.trim_end_matches('/'));
+    let hub = Hub::new(url.trim_end_matches('/'), state.hub_fingerprint.as_deref())?;
     let credential = match (enrol, state.credential) {
         (Some(request), _) => {
             let answer: EnrolResponse = hub.post("/api/v1/enrol", None, &request)?;
@@ -240,21 +240,57 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     Ok(())
 }
 
-/// Plain-HTTP JSON client of the hub.
+/// JSON client of the hub: plain HTTP, or HTTPS accepting only the pinned certificate.
 struct Hub {
     base: String,
     agent: ureq::Agent,
+    /// The pinned client, for an https hub: it says what certificate a refused hub showed.
+    pinned: Option<xinfang_tls::client::Pinned>,
 }
 
 impl Hub {
-    fn new(base: &str) -> Hub {
-        Hub {
+    fn new(base: &str, fingerprint: Option<&str>) -> Result<Hub, SyncFailure> {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(60)))
+            .http_status_as_error(false)
+            .build();
+        if !base.starts_with("https://") {
+            return Ok(Hub {
+                base: base.to_owned(),
+                agent: config.into(),
+                pinned: None,
+            });
+        }
+        // `sync_configure` never stores an https URL without one; a register edited by hand
+        // could have one, and then nothing is sent rather than trusting any certificate.
+        let pin = fingerprint
+            .and_then(xinfang_tls::parse_fingerprint)
+            .ok_or_else(|| {
+                SyncFailure::new(
+                    "hub_fingerprint_missing",
+                    "县级枢纽地址为 https，但未设置其证书指纹：请在同步设置中填写县级管理员给出的指纹",
+                )
+            })?;
+        let pinned = xinfang_tls::client::Pinned::new(pin, config);
+        Ok(Hub {
             base: base.to_owned(),
-            agent: ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(60)))
-                .http_status_as_error(false)
-                .build()
-                .into(),
+            agent: pinned.agent.clone(),
+            pinned: Some(pinned),
+        })
+    }
+
+    /// A failed connection to a hub whose certificate is not the pinned one becomes
+    /// `hub_certificate_mismatch` with both fingerprints; anything else stays as it was.
+    fn checked<T>(&self, result: Result<T, SyncFailure>) -> Result<T, SyncFailure> {
+        let shown = self.pinned.as_ref().and_then(|p| p.refused());
+        match (result, shown) {
+            (Err(failure), Some(shown)) if failure.code == "unreachable" => Err(SyncFailure::new(
+                "hub_certificate_mismatch",
+                format!(
+                    "县级枢纽出示的证书与同步设置中的指纹不符（对方证书指纹 {shown}）：可能连接到了假冒的枢纽，或枢纽更换了证书。未发送任何数据；请向县级管理员核对指纹后重新设置。"
+                ),
+            )),
+            (result, _) => result,
         }
     }
 
@@ -263,7 +299,7 @@ impl Hub {
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
-        answer(request.call())
+        self.checked(answer(request.call()))
     }
 
     fn post<T: DeserializeOwned>(
@@ -281,7 +317,7 @@ impl Hub {
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
-        answer(request.send(&body[..]))
+        self.checked(answer(request.send(&body[..])))
     }
 
     /// `post` with the body gzip-compressed (`Content-Encoding: gzip`): event JSON shrinks
@@ -302,7 +338,7 @@ impl Hub {
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
-        answer(request.send(&body[..]))
+        self.checked(answer(request.send(&body[..])))
     }
 }
 

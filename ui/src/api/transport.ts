@@ -207,7 +207,11 @@ async function callHttp(name: OperationName, input: unknown): Promise<unknown> {
     }
   }
   if (!ok) {
-    throw isErrorBody(body) ? fromBody(body) : errorForStatus(status)
+    const err = isErrorBody(body) ? fromBody(body) : errorForStatus(status)
+    // A browser on the LAN that has not paired with the host: the host's own pairing form sets
+    // the desk cookie and comes back here.
+    if (err.code === 'desk_not_paired' && typeof window !== 'undefined') window.location.assign('/pair')
+    throw err
   }
   if (body === undefined) {
     throw new ApiError('internal', messageForCode('internal'), undefined, 'empty or non-JSON response')

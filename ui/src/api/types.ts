@@ -403,6 +403,28 @@ export interface CountRow {
   name: string;
 }
 
+/** A county directive on a matter, as the case view shows it. */
+export interface CountyDirective {
+  /** 限期. */
+  due_on?: string | null;
+  /** 发文单位. */
+  from_unit: string;
+  /** The hub event's id. */
+  id: string;
+  /** When the county wrote it. */
+  issued_at: string;
+  /** assignment, forward, supervision or reminder. */
+  kind: string;
+  /** 交办, 转送, 督办 or 催办. */
+  kind_name: string;
+  /** 意见. */
+  message?: string | null;
+  /** When this register took it in. */
+  received_at: string;
+  /** 文号. */
+  reference: string;
+}
+
 /** What kind of day a date is for office purposes. */
 export type DayKind = "workday" | "restday" | "holiday" | "makeup_workday";
 
@@ -636,28 +658,46 @@ export type IdType = "resident_id" | "passport" | "hk_mo_tw" | "other" | "none";
 
 /** One event received from the county. */
 export interface InboxEvent {
+  /** When it was taken into the register; `None` while pending or refused. */
+  applied_at?: string | null;
   /** When it was written (UTC). */
   at: string;
   /** The hub's cursor. */
   cursor: number;
+  /** Why it could not be taken in: stable code … */
+  error_code?: string | null;
+  /** … and the Chinese reason. */
+  error_message?: string | null;
   /** Event id. */
   id: string;
   /** Kind (`county.assignment`, …). */
   kind: string;
   /** Kind in Chinese. */
   kind_name: string;
+  /** The matter it created or concerns, once applied. */
+  matter_id?: string | null;
   /** The origin that wrote it (the hub's, for county events). */
   origin: string;
+  /** What applying it did (`交办事项已登记为 …`). */
+  outcome?: string | null;
   /** Payload as sent. */
   payload: unknown;
   /** When this desk received it (UTC). */
   received_at: string;
+  /** The content was withheld: a 检举控告 referral, and this role is not cleared for it. */
+  withheld: boolean;
 }
 
 /** Which inbox events to list. */
 export interface InboxListInput {
   /** At most this many, newest first (default 100, at most 500). */
   limit?: number | null;
+}
+
+/** Which refused inbox event to try again. */
+export interface InboxRetryInput {
+  /** The event id. */
+  id: string;
 }
 
 /** One indicator's figures. */
@@ -1037,6 +1077,8 @@ export interface MatterDetail {
   attachments: Attachment[];
   /** Statutory clocks, oldest first, with today's state for the open ones. */
   clocks: MatterClock[];
+  /** What the county sent about it (交办, 转送, 督办, 催办), oldest first. */
+  county: CountyDirective[];
   /** 回访 records. */
   followups: Followup[];
   /** The matter. */
@@ -1840,11 +1882,13 @@ export interface SuperviseInput {
 /** 催办 or 督办. */
 export type SuperviseLevel = "urge" | "supervise";
 
-/** Where the county hub is, and the one-time code its administrator gave. */
+/** Where the county hub is, the fingerprint of its certificate, and the one-time code its administrator gave. */
 export interface SyncConfigureInput {
   /** 注册码 from `xinfang-hub centre add`; empty keeps the current enrolment. */
   enrolment_code?: string | null;
-  /** 县级枢纽地址, e.g. `http://10.0.0.5:8787`. */
+  /** 证书指纹: the SHA-256 `xinfang-hub tls fingerprint` printed (64 hex digits, colons and case as you like). Required for an `https://` hub: only that certificate is accepted. */
+  hub_fingerprint?: string | null;
+  /** 县级枢纽地址, e.g. `https://10.0.0.5:8787` (`http://` only for a hub on this machine or behind an encrypted link). */
   hub_url: string;
 }
 
@@ -1872,6 +1916,8 @@ export interface SyncStatus {
   enrolment_pending: boolean;
   /** Events not yet acknowledged by the hub (`local_seq - acknowledged`). */
   events_waiting: number;
+  /** The pinned SHA-256 fingerprint of the hub's certificate (`AB:CD:…`), for an https hub. */
+  hub_fingerprint?: string | null;
   /** The hub URL. */
   hub_url?: string | null;
   /** Events received from the county. */
@@ -2246,6 +2292,8 @@ export interface Operations {
   sync_request: { input: Empty; output: Done };
   /** 县级下发（交办、转送、督办等） */
   county_inbox_list: { input: InboxListInput; output: InboxEvent[] };
+  /** 重新处理未能接收的县级下发 */
+  county_inbox_retry: { input: InboxRetryInput; output: InboxEvent };
   /** 查看审计记录 */
   audit_list: { input: AuditListInput; output: AuditPage };
   /** 导出审计记录（Excel） */

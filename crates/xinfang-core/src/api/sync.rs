@@ -26,6 +26,8 @@ pub struct SyncStatus {
     pub configured: bool,
     /// The hub URL.
     pub hub_url: Option<String>,
+    /// The pinned SHA-256 fingerprint of the hub's certificate (`AB:CD:…`), for an https hub.
+    pub hub_fingerprint: Option<String>,
     /// The centre holds a credential from the hub.
     pub enrolled: bool,
     /// An enrolment code waits to be redeemed.
@@ -75,6 +77,7 @@ pub fn sync_status(register: &mut Register, _who: &Session, _input: Empty) -> Re
         enrolment_pending: state.enrolment_code.is_some() && state.credential.is_none(),
         connected: state.last_success.is_some() && last_error.is_none(),
         hub_url: state.hub_url,
+        hub_fingerprint: state.hub_fingerprint.as_deref().map(display_fingerprint),
         last_attempt: state.last_attempt,
         last_success: state.last_success,
         local_seq,
@@ -87,29 +90,37 @@ pub fn sync_status(register: &mut Register, _who: &Session, _input: Empty) -> Re
     })
 }
 
-/// Where the county hub is, and the one-time code its administrator gave.
+/// Where the county hub is, the fingerprint of its certificate, and the one-time code its
+/// administrator gave.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncConfigureInput {
-    /// 县级枢纽地址, e.g. `http://10.0.0.5:8787`.
+    /// 县级枢纽地址, e.g. `https://10.0.0.5:8787` (`http://` only for a hub on this machine
+    /// or behind an encrypted link).
     pub hub_url: String,
+    /// 证书指纹: the SHA-256 `xinfang-hub tls fingerprint` printed (64 hex digits, colons and
+    /// case as you like). Required for an `https://` hub: only that certificate is accepted.
+    #[serde(default)]
+    pub hub_fingerprint: Option<String>,
     /// 注册码 from `xinfang-hub centre add`; empty keeps the current enrolment.
     #[serde(default)]
     pub enrolment_code: Option<String>,
 }
 
-/// Checks a hub URL: `http://host[:port]` with nothing after but an optional `/`.
+/// Checks a hub URL: `https://host[:port]` or `http://host[:port]` with nothing after but an
+/// optional `/`.
 pub fn validate_hub_url(url: &str) -> Result<String> {
     let url = url.trim();
     if url.is_empty() {
         return Err(Error::required("hub_url", "县级枢纽地址"));
     }
     let bad = |message: &str| Err(Error::field("invalid_hub_url", "hub_url", message));
-    if url.starts_with("https://") {
-        return bad("本版本与枢纽之间暂不支持 https，请填写 http:// 地址（或经本机 TLS 代理）");
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return bad("地址应以 http:// 开头，例如 http://10.0.0.5:8787");
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        ("https", rest)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        ("http", rest)
+    } else {
+        return bad("地址应以 https:// 开头，例如 https://10.0.0.5:8787");
     };
     let host_port = rest.trim_end_matches('/');
     let (host, port) = match host_port.rsplit_once(':') {
@@ -131,7 +142,33 @@ pub fn validate_hub_url(url: &str) -> Result<String> {
     if url.len() > 200 {
         return bad("地址过长");
     }
-    Ok(format!("http://{host_port}"))
+    Ok(format!("{scheme}://{host_port}"))
+}
+
+/// Reads a certificate fingerprint as typed or pasted (colons, spaces, case and a `SHA256:`
+/// prefix as you like) into its stored form, 64 lower-case hex digits.
+pub fn normalise_fingerprint(text: &str) -> Option<String> {
+    let text = text.trim();
+    let text = ["SHA256:", "sha256:", "SHA-256:"]
+        .iter()
+        .find_map(|p| text.strip_prefix(p))
+        .unwrap_or(text);
+    let hex: String = text
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
+}
+
+/// The stored fingerprint as people compare it: `AB:CD:…`, as `xinfang-hub` prints it.
+pub fn display_fingerprint(stored: &str) -> String {
+    stored
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// 设置同步.
@@ -141,6 +178,31 @@ pub fn sync_configure(
     input: SyncConfigureInput,
 ) -> Result<SyncStatus> {
     let url = validate_hub_url(&input.hub_url)?;
+    let given = input
+        .hub_fingerprint
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty());
+    // An https hub without a pin would have to trust some certificate authority, and a county
+    // has none for its hub: the fingerprint is what makes the link safe, so it is required.
+    let fingerprint = match (url.starts_with("https://"), given) {
+        (true, None) => return Err(Error::required("hub_fingerprint", "县级枢纽证书指纹")),
+        (true, Some(text)) => Some(normalise_fingerprint(text).ok_or_else(|| {
+            Error::field(
+                "invalid_hub_fingerprint",
+                "hub_fingerprint",
+                "证书指纹应为 64 位十六进制数字（可含冒号），请按 xinfang-hub tls fingerprint 的输出填写",
+            )
+        })?),
+        (false, Some(_)) => {
+            return Err(Error::field(
+                "invalid_hub_fingerprint",
+                "hub_fingerprint",
+                "http:// 地址不加密，证书指纹无从核对；请填写 https:// 地址",
+            ));
+        }
+        (false, None) => None,
+    };
     let code = match input.enrolment_code.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(code) => {
@@ -164,6 +226,7 @@ pub fn sync_configure(
         return Err(Error::required("enrolment_code", "注册码"));
     }
     sync::configure(register, &url, code.as_deref())?;
+    sync::set_hub_fingerprint(register, fingerprint.as_deref())?;
     sync_status(register, _who, Empty {})
 }
 

@@ -9,3 +9,4 @@ mod push;
 mod security;
 mod status;
 mod support;
+mod tls;

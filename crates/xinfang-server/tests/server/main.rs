@@ -10,3 +10,4 @@ mod http;
 mod print;
 mod support;
 mod sync;
+mod tls;

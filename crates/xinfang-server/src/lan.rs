@@ -1,0 +1,126 @@
+//! Desk pairing for the LAN API (SECURITY #8 §7): beyond loopback, only a desk that has
+//! presented a one-time pairing code may call the API.
+//!
+//! `xinfang pair` on the host makes a code (ten digits, valid ten minutes, only its SHA-256
+//! kept, in `lan_pairing_codes`, migration 0016). The desk posts it once to `POST /api/pair`
+//! and receives a desk token (32 random bytes, hex; only its SHA-256 kept, in `lan_desks`),
+//! which it sends on every call as `X-Xinfang-Desk`, or which a browser keeps as the
+//! `xinfang_desk` cookie (HttpOnly, Secure, SameSite=Strict) set by the same answer. A code
+//! works once; the pairing and every refused code go into the audit trail. Callers on the
+//! host itself (loopback) need no pairing.
+//!
+//! This is a desk check, not a sign-in: a paired desk still signs in with a user and password,
+//! and every operation's own access rule still applies.
+
+use chrono::Duration;
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use xinfang_core::{Register, audit, clock::fmt_utc};
+
+/// The header a paired desk sends its token in.
+pub const DESK_HEADER: &str = "x-xinfang-desk";
+/// The cookie a browser keeps its token in.
+pub const DESK_COOKIE: &str = "xinfang_desk";
+/// How long a pairing code is valid.
+pub const CODE_VALID_MINUTES: i64 = 10;
+
+/// Test-only: `XINFANG_TREAT_LOOPBACK_AS_LAN=1` makes the server treat loopback callers as LAN
+/// desks, so the tests (which can only reach it over loopback) exercise the pairing rule. Never
+/// set it in production: it only ever makes the server stricter, but it is not a setting.
+pub const TREAT_LOOPBACK_AS_LAN_ENV: &str = "XINFANG_TREAT_LOOPBACK_AS_LAN";
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Makes a pairing code and stores its hash; the code is shown once and never again.
+pub fn issue_code(register: &Register, random: [u8; 32]) -> xinfang_core::Result<String> {
+    let number = u64::from_le_bytes(random[..8].try_into().unwrap_or([0; 8])) % 10_000_000_000;
+    let code = format!("{:05}-{:05}", number / 100_000, number % 100_000);
+    let now = register.now();
+    let conn = register.conn();
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO lan_pairing_codes (code_hash, created_at, expires_at) VALUES (?1, ?2, ?3)",
+        params![
+            sha256_hex(&normalise(&code)),
+            fmt_utc(now),
+            fmt_utc(now + Duration::minutes(CODE_VALID_MINUTES))
+        ],
+    )?;
+    let mut entry = audit::Entry::new(None, audit::DESK_CLI, "lan_pair_code");
+    entry.detail = format!("生成局域网配对码（{CODE_VALID_MINUTES} 分钟内有效，仅可使用一次）");
+    audit::record(&tx, now, &entry)?;
+    tx.commit()?;
+    Ok(code)
+}
+
+fn normalise(code: &str) -> String {
+    code.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Why a code was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such code, already used, or expired.
+    Invalid,
+}
+
+/// Takes a code from `peer`: marks it used and pairs a desk whose token is made from `random`.
+/// Returns the desk token.
+pub fn redeem(
+    register: &Register,
+    code: &str,
+    peer: &str,
+    random: [u8; 32],
+) -> xinfang_core::Result<Result<String, Refusal>> {
+    let now = register.now();
+    let conn = register.conn();
+    let tx = conn.unchecked_transaction()?;
+    let hash = sha256_hex(&normalise(code));
+    let live: Option<String> = tx
+        .query_row(
+            "SELECT code_hash FROM lan_pairing_codes
+             WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            params![hash, fmt_utc(now)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut entry = audit::Entry::new(None, peer, "lan_pair");
+    let Some(hash) = live else {
+        entry.outcome = "pairing_code_invalid".into();
+        entry.detail = "局域网配对失败：配对码无效、已使用或已过期".into();
+        audit::record(&tx, now, &entry)?;
+        tx.commit()?;
+        return Ok(Err(Refusal::Invalid));
+    };
+    let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    tx.execute(
+        "UPDATE lan_pairing_codes SET used_at = ?1, used_by = ?2 WHERE code_hash = ?3",
+        params![fmt_utc(now), peer, hash],
+    )?;
+    tx.execute(
+        "INSERT INTO lan_desks (token_hash, peer, paired_at) VALUES (?1, ?2, ?3)",
+        params![sha256_hex(&token), peer, fmt_utc(now)],
+    )?;
+    entry.detail = format!("工作站 {peer} 已凭配对码与本机配对");
+    audit::record(&tx, now, &entry)?;
+    tx.commit()?;
+    Ok(Ok(token))
+}
+
+/// Whether `token` belongs to a paired desk that is not revoked.
+pub fn is_paired(register: &Register, token: &str) -> xinfang_core::Result<bool> {
+    let found: Option<i64> = register
+        .conn()
+        .query_row(
+            "SELECT 1 FROM lan_desks WHERE token_hash = ?1 AND revoked_at IS NULL",
+            [sha256_hex(token.trim())],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
+}
