@@ -1,12 +1,13 @@
 -- County directives taken into the register (issue 7 §4): 交办 and 转送 become matters of this
--- centre, 督办 and 催办 attach to the matter they name. `county_directives` is a projection of
+-- centre, 督办, 催办 and 更正 attach to the matter they name. `county_directives` is a projection of
 -- `matter.county_directive` events; the inbox columns are bookkeeping of the apply step, like
 -- the rest of `county_inbox` (0013): not events, never sent.
 
 CREATE TABLE IF NOT EXISTS county_directives (
     id           TEXT PRIMARY KEY,            -- the hub event's id
     matter_id    TEXT NOT NULL REFERENCES matters (id),
-    kind         TEXT NOT NULL CHECK (kind IN ('assignment', 'forward', 'supervision', 'reminder')),
+    kind         TEXT NOT NULL CHECK (kind IN ('assignment', 'forward', 'supervision', 'reminder',
+                                           'correction')),
     reference    TEXT NOT NULL,               -- 文号
     from_unit    TEXT NOT NULL,               -- 发文单位
     due_on       TEXT,                        -- 限期 (China date)
@@ -15,6 +16,26 @@ CREATE TABLE IF NOT EXISTS county_directives (
     received_at  TEXT NOT NULL                -- when this register took it in
 );
 CREATE INDEX IF NOT EXISTS county_directives_matter ON county_directives (matter_id);
+
+-- Both values of a field the centre and the county changed before they met (issue 7 §5),
+-- until a supervisor keeps one: projection of matter.conflict_recorded / _resolved.
+CREATE TABLE IF NOT EXISTS matter_conflicts (
+    id             TEXT PRIMARY KEY,
+    matter_id      TEXT NOT NULL REFERENCES matters (id),
+    field          TEXT NOT NULL,
+    local_value    TEXT,
+    county_value   TEXT,
+    county_was     TEXT,
+    directive_id   TEXT NOT NULL,
+    opened_at      TEXT NOT NULL,
+    resolved_at    TEXT,
+    resolved_by    TEXT,
+    keep           TEXT CHECK (keep IN ('local', 'county')),
+    resolved_value TEXT
+);
+CREATE INDEX IF NOT EXISTS matter_conflicts_matter ON matter_conflicts (matter_id);
+CREATE INDEX IF NOT EXISTS matter_conflicts_open ON matter_conflicts (opened_at)
+    WHERE resolved_at IS NULL;
 
 -- What applying each pulled event did: `applied_at` and a sentence for the inbox list, or the
 -- refusal (code + Chinese message) that a supervisor sees until the county sends a correction.

@@ -50,7 +50,7 @@ fn inbox(desk: &mut TestDesk) -> Vec<Value> {
     rows.as_array().expect("rows").clone()
 }
 
-fn row<'a>(rows: &'a [Value], n: i64) -> &'a Value {
+fn row(rows: &[Value], n: i64) -> &Value {
     let id = Uuid::from_u128(0xC0_0000 + n as u128).to_string();
     rows.iter().find(|r| r["id"] == id.as_str()).expect("row")
 }
@@ -300,4 +300,169 @@ fn an_accusation_referral_is_withheld_from_roles_not_cleared_for_it() {
     assert_eq!(seen["payload"]["reference"], "某县信访局交〔2026〕12号");
     assert!(seen["payload"].get("matter").is_none(), "{seen}");
     assert!(!seen.to_string().contains("周建国"), "{seen}");
+}
+
+fn correction(n: i64, matter_id: &str, field: &str, was: Value, value: Value) -> Routed {
+    routed(
+        n,
+        "county.correction",
+        json!({
+            "reference": format!("某县信访局更〔2026〕{n}号"),
+            "from_unit": "某县信访局",
+            "matter_id": matter_id,
+            "field": field,
+            "was": was,
+            "value": value,
+        }),
+    )
+}
+
+#[test]
+fn a_field_changed_on_both_sides_keeps_both_values_until_a_supervisor_decides() {
+    let mut desk = TestDesk::new();
+    let handler = desk.handler.clone();
+    let supervisor = desk.supervisor.clone();
+    let id = id_number("330106", "19660606", 71);
+    let matter = desk.ok(
+        &handler,
+        "matter_register",
+        letter("吴大军", &id, "工资与社保问题"),
+    );
+    let m = matter["id"].as_str().expect("id").to_owned();
+    let category = |desk: &mut TestDesk| -> Value {
+        let handler = desk.handler.clone();
+        desk.ok(&handler, "matter_get", json!({ "matter_id": m }))["matter"]["content_category"]
+            .clone()
+    };
+
+    // Only the county changed it: the correction applies.
+    let first = correction(
+        1,
+        &m,
+        "content_category",
+        json!("labour_wages"),
+        json!("labour"),
+    );
+    assert_eq!(pull(&mut desk, &[first]).applied, 1);
+    assert_eq!(category(&mut desk), "labour");
+
+    // The handler corrects it here while the county, which saw `labour`, corrects it there.
+    desk.ok(
+        &handler,
+        "matter_classify",
+        json!({ "matter_id": m, "content_category": "labour_social_insurance" }),
+    );
+    let second = correction(
+        2,
+        &m,
+        "content_category",
+        json!("labour"),
+        json!("labour_pension"),
+    );
+    let third = correction(
+        3,
+        &m,
+        "involved_units",
+        Value::Null,
+        json!("县人力资源和社会保障局"),
+    );
+    // involved_units was set at registration, and the county thought it empty: also both sides.
+    assert_eq!(pull(&mut desk, &[second, third]).applied, 2);
+    let rows = inbox(&mut desk);
+    assert!(
+        row(&rows, 2)["outcome"]
+            .as_str()
+            .is_some_and(|o| o.contains("两个值都已保留")),
+        "{}",
+        row(&rows, 2)
+    );
+    assert_eq!(
+        category(&mut desk),
+        "labour_social_insurance",
+        "nothing is overwritten before someone decides"
+    );
+    let detail = desk.ok(&handler, "matter_get", json!({ "matter_id": m }));
+    let conflicts = detail["conflicts"].as_array().expect("conflicts").clone();
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    let on_category = conflicts
+        .iter()
+        .find(|c| c["field"] == "content_category")
+        .expect("category conflict");
+    assert_eq!(on_category["local_value"], "labour_social_insurance");
+    assert_eq!(on_category["county_value"], "labour_pension");
+    assert_eq!(on_category["field_name"], "内容分类");
+    assert!(on_category["resolved_at"].is_null());
+    let timeline = detail["timeline"].to_string();
+    assert!(timeline.contains("两个值都已保留"), "{timeline}");
+
+    // The handler may not decide; the supervisor takes the county's value for the category
+    // and keeps the centre's for the units.
+    let conflict_id = on_category["id"].as_str().expect("id").to_owned();
+    let err = desk
+        .call(
+            &handler,
+            "matter_conflict_resolve",
+            json!({ "conflict_id": conflict_id, "keep": "county" }),
+        )
+        .expect_err("supervisors only")
+        .to_api();
+    assert_eq!(err.code, "forbidden");
+    let err = desk
+        .call(
+            &supervisor,
+            "matter_conflict_resolve",
+            json!({ "conflict_id": conflict_id, "keep": "both" }),
+        )
+        .expect_err("one or the other")
+        .to_api();
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("invalid_choice", Some("keep"))
+    );
+    let decided = desk.ok(
+        &supervisor,
+        "matter_conflict_resolve",
+        json!({ "conflict_id": conflict_id, "keep": "county" }),
+    );
+    assert_eq!(decided["matter"]["content_category"], "labour_pension");
+    let units = conflicts
+        .iter()
+        .find(|c| c["field"] == "involved_units")
+        .expect("units conflict");
+    let decided = desk.ok(
+        &supervisor,
+        "matter_conflict_resolve",
+        json!({ "conflict_id": units["id"], "keep": "local" }),
+    );
+    assert_eq!(decided["matter"]["involved_units"], "某建筑工程有限公司");
+    assert!(
+        decided["conflicts"]
+            .as_array()
+            .expect("conflicts")
+            .iter()
+            .all(|c| c["resolved_at"].is_string() && c["resolved_by_name"] == "陈静")
+    );
+    let err = desk
+        .call(
+            &supervisor,
+            "matter_conflict_resolve",
+            json!({ "conflict_id": conflict_id, "keep": "local" }),
+        )
+        .expect_err("decided once")
+        .to_api();
+    assert_eq!(err.code, "already_resolved");
+    let timeline = decided["timeline"].to_string();
+    assert!(timeline.contains("负责人决定采用县级的值"), "{timeline}");
+
+    // The centre's own correction refuses an unknown code at its field.
+    let err = desk
+        .call(
+            &handler,
+            "matter_classify",
+            json!({ "matter_id": m, "region_code": "999999" }),
+        )
+        .expect_err("unknown code")
+        .to_api();
+    assert_eq!(err.field.as_deref(), Some("region_code"));
+    verify_clean(&desk);
 }

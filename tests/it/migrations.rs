@@ -181,7 +181,9 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
              ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
              ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
              DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
-             DROP TABLE county_directives; ALTER TABLE county_inbox DROP COLUMN applied_at;
+             DROP TABLE county_directives; DROP TABLE matter_conflicts;
+             DROP INDEX county_inbox_pending;
+             ALTER TABLE county_inbox DROP COLUMN applied_at;
              ALTER TABLE county_inbox DROP COLUMN outcome;
              ALTER TABLE county_inbox DROP COLUMN error_code;
              ALTER TABLE county_inbox DROP COLUMN error_message;",
@@ -241,7 +243,9 @@ fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
              ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
              ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
              DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
-             DROP TABLE county_directives; ALTER TABLE county_inbox DROP COLUMN applied_at;
+             DROP TABLE county_directives; DROP TABLE matter_conflicts;
+             DROP INDEX county_inbox_pending;
+             ALTER TABLE county_inbox DROP COLUMN applied_at;
              ALTER TABLE county_inbox DROP COLUMN outcome;
              ALTER TABLE county_inbox DROP COLUMN error_code;
              ALTER TABLE county_inbox DROP COLUMN error_message;",

@@ -52,6 +52,7 @@ pub const APPLIED_KINDS: &[&str] = &[
     wire::FORWARD,
     wire::SUPERVISION,
     wire::REMINDER,
+    wire::CORRECTION,
     wire::CALENDAR,
     wire::CALENDAR_OVERLAY,
 ];
@@ -200,6 +201,7 @@ fn apply_one(register: &mut Register, row: &Pending) -> Result<String> {
         wire::SUPERVISION | wire::REMINDER => {
             apply_directive(register, row, directive_id, &payload)
         }
+        wire::CORRECTION => apply_correction(register, row, directive_id, &payload),
         wire::CALENDAR => apply_calendar(register, row, &payload),
         wire::CALENDAR_OVERLAY => apply_overlay(register, row, &payload),
         _ => Ok(ARCHIVED.to_owned()),
@@ -211,6 +213,7 @@ fn kind_code(kind: &str) -> &'static str {
         wire::ASSIGNMENT => "assignment",
         wire::FORWARD => "forward",
         wire::SUPERVISION => "supervision",
+        wire::CORRECTION => "correction",
         _ => "reminder",
     }
 }
@@ -220,6 +223,7 @@ fn kind_zh(kind: &str) -> &'static str {
         wire::ASSIGNMENT => "交办",
         wire::FORWARD => "转送",
         wire::SUPERVISION => "督办",
+        wire::CORRECTION => "更正",
         _ => "催办",
     }
 }
@@ -335,6 +339,115 @@ fn apply_directive(
         }))?;
         mark_applied(w.conn(), &row_id, now)?;
         Ok(format!("{zh}已记入 {number}"))
+    })
+}
+
+/// The current value of a correctable field (the column comes from the match, not the payload).
+pub(crate) fn field_value(
+    conn: &rusqlite::Connection,
+    matter_id: Uuid,
+    field: &str,
+) -> Result<Option<Option<String>>> {
+    let column = match field {
+        "content_category" => "content_category",
+        "region_code" => "region_code",
+        "involved_units" => "involved_units",
+        _ => return Err(refused("field", format!("不能更正 {field}"))),
+    };
+    Ok(conn
+        .query_row(
+            &format!("SELECT {column} FROM matters WHERE id = ?1"),
+            [matter_id.to_string()],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?)
+}
+
+fn blank_is_none(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn apply_correction(
+    register: &mut Register,
+    row: &Pending,
+    directive_id: Uuid,
+    payload: &serde_json::Value,
+) -> Result<String> {
+    let correction = wire::correction(payload).map_err(from_wire)?;
+    let value = blank_is_none(correction.value.clone());
+    let was = blank_is_none(correction.was.clone());
+    // A code must be one this centre's tables know, as if a clerk had chosen it.
+    if let Some(code) = &value {
+        let table = match correction.field.as_str() {
+            "content_category" => Some(crate::domain::codes::CodeTable::ContentCategories),
+            "region_code" => Some(crate::domain::codes::CodeTable::Regions),
+            _ => None,
+        };
+        if let Some(table) = table
+            && register.codes().get(table, code).is_none()
+        {
+            return Err(Error::field(
+                "unknown_code",
+                "value",
+                format!("本中心代码表中没有 {code}"),
+            ));
+        }
+    }
+    let issued = issued_at(row)?;
+    let now = register.now();
+    let row_id = row.id.clone();
+    register.write(COUNTY_ACTOR, |w| {
+        if let Some(number) = already_applied(w.conn(), directive_id)? {
+            mark_applied(w.conn(), &row_id, now)?;
+            return Ok(format!("已记入 {number}"));
+        }
+        let Some(current) = field_value(w.conn(), correction.matter_id, &correction.field)? else {
+            return Err(Error::field(
+                "county_matter_unknown",
+                "matter_id",
+                format!("本中心没有更正所指的信访事项（{}）", correction.matter_id),
+            ));
+        };
+        let current = blank_is_none(current);
+        w.record(EventBody::CountyDirective(CountyDirectiveRecord {
+            directive_id,
+            kind: "correction".to_owned(),
+            matter_id: correction.matter_id,
+            reference: correction.reference.trim().to_owned(),
+            from_unit: correction.from_unit.trim().to_owned(),
+            due_on: None,
+            message: correction.note.clone().filter(|n| !n.trim().is_empty()),
+            issued_at: issued,
+        }))?;
+        let outcome = if current == value {
+            "本中心已是该值，无需更正".to_owned()
+        } else if current == was {
+            w.record(EventBody::MatterFieldCorrected {
+                matter_id: correction.matter_id,
+                field: correction.field.clone(),
+                value: value.clone(),
+                directive_id: Some(directive_id),
+                conflict_id: None,
+            })?;
+            "已按县级更正".to_owned()
+        } else {
+            // Both sides changed it since the value the county saw: keep both, decide later.
+            let conflict_id = w.next_id();
+            w.record(EventBody::MatterConflictRecorded(
+                crate::events::ConflictRecord {
+                    conflict_id,
+                    matter_id: correction.matter_id,
+                    field: correction.field.clone(),
+                    local_value: current,
+                    county_value: value.clone(),
+                    county_was: was,
+                    directive_id,
+                },
+            ))?;
+            "本中心也改过此项：两个值都已保留，待负责人决定".to_owned()
+        };
+        mark_applied(w.conn(), &row_id, now)?;
+        Ok(outcome)
     })
 }
 

@@ -193,6 +193,42 @@ pub enum EventBody {
     /// register; a 交办 or 转送 came with its own `matter.registered` in the same transaction.
     #[serde(rename = "matter.county_directive")]
     CountyDirective(CountyDirectiveRecord),
+    /// A reviewed field of a matter (内容分类, 问题属地, 涉及单位) changed: corrected by staff, by
+    /// the county, or by a supervisor settling a conflict.
+    #[serde(rename = "matter.field_corrected")]
+    MatterFieldCorrected {
+        /// The matter.
+        matter_id: Uuid,
+        /// `content_category`, `region_code` or `involved_units`.
+        field: String,
+        /// The new value (`None`: empty).
+        #[serde(default)]
+        value: Option<String>,
+        /// The county directive that corrected it, if it was the county.
+        #[serde(default)]
+        directive_id: Option<Uuid>,
+        /// The conflict this settles, if it does.
+        #[serde(default)]
+        conflict_id: Option<Uuid>,
+    },
+    /// The county and the centre changed the same field before they met: both values are kept
+    /// and the case waits for a supervisor.
+    #[serde(rename = "matter.conflict_recorded")]
+    MatterConflictRecorded(ConflictRecord),
+    /// A supervisor settled a conflict (the chosen value, if the county's, follows as
+    /// `matter.field_corrected` in the same transaction).
+    #[serde(rename = "matter.conflict_resolved")]
+    MatterConflictResolved {
+        /// The conflict.
+        conflict_id: Uuid,
+        /// Its matter (for the timeline).
+        matter_id: Uuid,
+        /// `local` or `county`.
+        keep: String,
+        /// The value the field has from now on.
+        #[serde(default)]
+        value: Option<String>,
+    },
     /// The county overlay was replaced as a whole.
     #[serde(rename = "calendar.overlay_set")]
     CalendarOverlaySet {
@@ -222,6 +258,28 @@ pub struct CountyDirectiveRecord {
     pub message: Option<String>,
     /// When the county wrote it (the hub event's time).
     pub issued_at: DateTime<Utc>,
+}
+
+/// Both values of a field changed on both sides before they met.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictRecord {
+    /// Id.
+    pub conflict_id: Uuid,
+    /// The matter.
+    pub matter_id: Uuid,
+    /// The field.
+    pub field: String,
+    /// The centre's value when the county's correction arrived.
+    #[serde(default)]
+    pub local_value: Option<String>,
+    /// The county's corrected value.
+    #[serde(default)]
+    pub county_value: Option<String>,
+    /// The value the county had seen (what both started from).
+    #[serde(default)]
+    pub county_was: Option<String>,
+    /// The county directive.
+    pub directive_id: Uuid,
 }
 
 /// Stored form of a started clock: everything needed to show and judge it later without
@@ -778,6 +836,9 @@ impl EventBody {
             EventBody::RiskClosed { .. } => "risk.closed",
             EventBody::CalendarOverlaySet { .. } => "calendar.overlay_set",
             EventBody::CountyDirective(_) => "matter.county_directive",
+            EventBody::MatterFieldCorrected { .. } => "matter.field_corrected",
+            EventBody::MatterConflictRecorded(_) => "matter.conflict_recorded",
+            EventBody::MatterConflictResolved { .. } => "matter.conflict_resolved",
         }
     }
 

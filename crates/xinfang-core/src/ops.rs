@@ -214,6 +214,8 @@ operations! {
     matter_stats(StatsInput) -> MatterStats, Access::Roles(CASE_READERS), mutates: false, "登记情况统计";
     matter_link_repeat(RepeatLinkInput) -> Matter, Access::Roles(CASE_WRITERS), mutates: true, "确认重复信访并关联";
     matter_step_record(StepInput) -> Step, Access::Roles(HANDLERS), mutates: true, "记录办理步骤";
+    matter_classify(ClassifyInput) -> Matter, Access::Roles(HANDLERS), mutates: true, "更正内容分类、问题属地、涉及单位";
+    matter_conflict_resolve(ConflictResolveInput) -> MatterDetail, Access::Roles(SUPERVISORS), mutates: true, "决定与县级更正冲突的取值";
     attachment_add(AttachmentInput) -> Attachment, Access::Roles(CASE_WRITERS), mutates: true, "登记附件";
     matter_notice(NoticeInput) -> Step, Access::Roles(HANDLERS), mutates: true, "书面告知信访人";
     matter_accept(AcceptInput) -> Step, Access::Roles(HANDLERS), mutates: true, "受理";

@@ -41,6 +41,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("risks", "id"),
     ("risk_progress", "id"),
     ("county_directives", "id"),
+    ("matter_conflicts", "id"),
 ];
 
 /// Applies one event. `index_search` is false during bulk loads and rebuilds, where the search
@@ -547,6 +548,63 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                     fmt_utc(d.issued_at),
                     at
                 ],
+            )?;
+        }
+        EventBody::MatterFieldCorrected {
+            matter_id,
+            field,
+            value,
+            ..
+        } => {
+            // The column name comes from this match, never from the payload.
+            let sql = match field.as_str() {
+                "content_category" => {
+                    "UPDATE matters SET content_category = ?2, updated_at = ?3 WHERE id = ?1"
+                }
+                "region_code" => {
+                    "UPDATE matters SET region_code = ?2, updated_at = ?3 WHERE id = ?1"
+                }
+                "involved_units" => {
+                    "UPDATE matters SET involved_units = ?2, updated_at = ?3 WHERE id = ?1"
+                }
+                other => {
+                    return Err(Error::Internal(format!(
+                        "matter.field_corrected names no correctable field: {other}"
+                    )));
+                }
+            };
+            conn.prepare_cached(sql)?
+                .execute(params![matter_id.to_string(), value, at])?;
+            if index_search && field == "involved_units" {
+                search::index_matter(conn, &matter_id.to_string())?;
+            }
+        }
+        EventBody::MatterConflictRecorded(c) => {
+            conn.execute(
+                "INSERT INTO matter_conflicts (id, matter_id, field, local_value, county_value,
+                   county_was, directive_id, opened_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    c.conflict_id.to_string(),
+                    c.matter_id.to_string(),
+                    c.field,
+                    c.local_value,
+                    c.county_value,
+                    c.county_was,
+                    c.directive_id.to_string(),
+                    at
+                ],
+            )?;
+        }
+        EventBody::MatterConflictResolved {
+            conflict_id,
+            keep,
+            value,
+            ..
+        } => {
+            conn.execute(
+                "UPDATE matter_conflicts SET resolved_at = ?2, resolved_by = ?3, keep = ?4,
+                   resolved_value = ?5 WHERE id = ?1",
+                params![conflict_id.to_string(), at, event.actor, keep, value],
             )?;
         }
         EventBody::CalendarOverlaySet { days } => {

@@ -16,6 +16,10 @@ pub const FORWARD: &str = "county.forward";
 pub const SUPERVISION: &str = "county.supervision";
 /// 催办: a reminder about a matter the centre already has.
 pub const REMINDER: &str = "county.reminder";
+/// 更正: the county corrects one field of a matter the centre registered, saying what value it
+/// saw; when the centre changed the same field meanwhile, the centre keeps both and a
+/// supervisor decides.
+pub const CORRECTION: &str = "county.correction";
 /// A year of the national holiday schedule (the desk's `calendar_import` input).
 pub const CALENDAR: &str = "county.calendar";
 /// The county's local holiday overlay, replaced as a whole (`calendar_overlay_set` input).
@@ -55,6 +59,33 @@ pub struct Directive {
     /// 限期 (`YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_on: Option<String>,
+}
+
+/// The fields of a matter the county may correct: classifications the county reviews, never
+/// what the petitioner said.
+pub const CORRECTABLE_FIELDS: &[&str] = &["content_category", "region_code", "involved_units"];
+
+/// Payload of [`CORRECTION`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    /// 文号 of the correction notice.
+    pub reference: String,
+    /// The county office that sent it.
+    pub from_unit: String,
+    /// The centre's matter.
+    pub matter_id: Uuid,
+    /// One of [`CORRECTABLE_FIELDS`].
+    pub field: String,
+    /// The value the county saw (as the centre last pushed it); `None` for empty.
+    #[serde(default)]
+    pub was: Option<String>,
+    /// The corrected value; `None` clears the field.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A payload that does not fit its kind: the field and a Chinese sentence for the person who
@@ -139,12 +170,31 @@ pub fn directive(payload: &serde_json::Value) -> Result<Directive, Invalid> {
     Ok(directive)
 }
 
+/// Parses a [`Correction`] and checks its envelope.
+pub fn correction(payload: &serde_json::Value) -> Result<Correction, Invalid> {
+    let correction: Correction = serde_json::from_value(payload.clone())
+        .map_err(|e| invalid("payload", format!("更正内容格式不对：{e}")))?;
+    check_common(&correction.reference, &correction.from_unit, None)?;
+    if !CORRECTABLE_FIELDS.contains(&correction.field.as_str()) {
+        return Err(invalid(
+            "field",
+            format!(
+                "县级只能更正内容分类、问题属地和涉及单位（{}），不能更正 {}",
+                CORRECTABLE_FIELDS.join("、"),
+                correction.field
+            ),
+        ));
+    }
+    Ok(correction)
+}
+
 /// Checks a county event's payload for the kinds above; other kinds (code tables, templates,
 /// kinds a later release adds) pass, since the hub only stores and routes them.
 pub fn check(kind: &str, payload: &serde_json::Value) -> Result<(), Invalid> {
     match kind {
         ASSIGNMENT | FORWARD => referral(payload).map(drop),
         SUPERVISION | REMINDER => directive(payload).map(drop),
+        CORRECTION => correction(payload).map(drop),
         CALENDAR | CALENDAR_OVERLAY if !payload.is_object() => {
             Err(invalid("payload", "节假日安排应为 JSON 对象"))
         }
@@ -197,6 +247,22 @@ mod tests {
         no_matter.as_object_mut().unwrap().remove("matter_id");
         assert_eq!(check(REMINDER, &no_matter).unwrap_err().field, "payload");
         assert!(check("county.codes", &json!({"anything": true})).is_ok());
+    }
+
+    #[test]
+    fn a_correction_may_touch_only_the_reviewed_fields() {
+        let good = json!({
+            "reference": "县信访局更〔2026〕1号",
+            "from_unit": "某某县信访局",
+            "matter_id": Uuid::nil(),
+            "field": "content_category",
+            "was": "labour_wages",
+            "value": "urban_rural",
+        });
+        assert!(check(CORRECTION, &good).is_ok());
+        let mut request = good;
+        request["field"] = json!("request");
+        assert_eq!(check(CORRECTION, &request).unwrap_err().field, "field");
     }
 
     #[test]

@@ -21,3 +21,8 @@ export function searchMatters(input: SearchInput): Promise<SearchPage> {
 export function matterStats(input: StatsInput): Promise<MatterStats> {
   return call('matter_stats', input)
 }
+
+/** A supervisor keeps the centre's value (`local`) or takes the county's (`county`). */
+export function resolveConflict(conflictId: string, keep: 'local' | 'county'): Promise<MatterDetail> {
+  return call('matter_conflict_resolve', { conflict_id: conflictId, keep })
+}

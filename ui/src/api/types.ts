@@ -228,6 +228,18 @@ export interface CallInput {
   room_id: string;
 }
 
+/** 更正分类: new values of the reviewed fields; a field left out stays as it is, an empty string clears it. */
+export interface ClassifyInput {
+  /** 内容分类 code. */
+  content_category?: string | null;
+  /** 涉及单位. */
+  involved_units?: string | null;
+  /** The matter. */
+  matter_id: string;
+  /** 问题属地 code. */
+  region_code?: string | null;
+}
+
 /** Which clocks a supervision list shows. */
 export type ClockBucket = "overdue" | "due_today" | "this_week" | "approaching" | "open";
 
@@ -381,6 +393,14 @@ export type CodeTable = "channels" | "purposes" | "matter_classes" | "routes" | 
 export interface CodesInput {
   /** The table. */
   table: CodeTable;
+}
+
+/** A supervisor's decision on a conflict. */
+export interface ConflictResolveInput {
+  /** The conflict. */
+  conflict_id: string;
+  /** `local` keeps the centre's value, `county` takes the county's. */
+  keep: string;
 }
 
 /** A label and a count. */
@@ -1071,13 +1091,43 @@ export interface MatterClock {
   warnings: string[];
 }
 
+/** A field changed on both sides before they met (issue 7 §5): both values, and what a supervisor decided. */
+export interface MatterConflict {
+  /** The county's value as shown. */
+  county_display?: string | null;
+  /** The county's value. */
+  county_value?: string | null;
+  /** The value both started from, as shown. */
+  county_was_display?: string | null;
+  /** The field. */
+  field: string;
+  /** 内容分类 / 问题属地 / 涉及单位. */
+  field_name: string;
+  /** Id. */
+  id: string;
+  /** `local` or `county`. */
+  keep?: string | null;
+  /** The centre's value as shown (a code's name). */
+  local_display?: string | null;
+  /** The centre's value. */
+  local_value?: string | null;
+  /** When the conflict was found. */
+  opened_at: string;
+  /** When a supervisor decided; `None` while open. */
+  resolved_at?: string | null;
+  /** Who decided (name). */
+  resolved_by_name?: string | null;
+}
+
 /** A matter with everything recorded about it. */
 export interface MatterDetail {
   /** Attachments. */
   attachments: Attachment[];
   /** Statutory clocks, oldest first, with today's state for the open ones. */
   clocks: MatterClock[];
-  /** What the county sent about it (交办, 转送, 督办, 催办), oldest first. */
+  /** Fields the county and the centre both changed, open ones first. */
+  conflicts: MatterConflict[];
+  /** What the county sent about it (交办, 转送, 督办, 催办, 更正), oldest first. */
   county: CountyDirective[];
   /** 回访 records. */
   followups: Followup[];
@@ -2172,6 +2222,10 @@ export interface Operations {
   matter_link_repeat: { input: RepeatLinkInput; output: Matter };
   /** 记录办理步骤 */
   matter_step_record: { input: StepInput; output: Step };
+  /** 更正内容分类、问题属地、涉及单位 */
+  matter_classify: { input: ClassifyInput; output: Matter };
+  /** 决定与县级更正冲突的取值 */
+  matter_conflict_resolve: { input: ConflictResolveInput; output: MatterDetail };
   /** 登记附件 */
   attachment_add: { input: AttachmentInput; output: Attachment };
   /** 书面告知信访人 */

@@ -567,8 +567,251 @@ pub struct MatterDetail {
     pub ownership: Option<Ownership>,
     /// When 不再受理 may be decided for this matter, why (Art. 36(3)).
     pub no_longer_accept_basis: Option<String>,
-    /// What the county sent about it (交办, 转送, 督办, 催办), oldest first.
+    /// What the county sent about it (交办, 转送, 督办, 催办, 更正), oldest first.
     pub county: Vec<CountyDirective>,
+    /// Fields the county and the centre both changed, open ones first.
+    pub conflicts: Vec<MatterConflict>,
+}
+
+/// A field changed on both sides before they met (issue 7 §5): both values, and what a
+/// supervisor decided.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MatterConflict {
+    /// Id.
+    pub id: Uuid,
+    /// The field.
+    pub field: String,
+    /// 内容分类 / 问题属地 / 涉及单位.
+    pub field_name: String,
+    /// The centre's value.
+    pub local_value: Option<String>,
+    /// The centre's value as shown (a code's name).
+    pub local_display: Option<String>,
+    /// The county's value.
+    pub county_value: Option<String>,
+    /// The county's value as shown.
+    pub county_display: Option<String>,
+    /// The value both started from, as shown.
+    pub county_was_display: Option<String>,
+    /// When the conflict was found.
+    pub opened_at: DateTime<Utc>,
+    /// When a supervisor decided; `None` while open.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Who decided (name).
+    pub resolved_by_name: Option<String>,
+    /// `local` or `county`.
+    pub keep: Option<String>,
+}
+
+/// The Chinese name of a correctable field.
+pub fn field_name_zh(field: &str) -> &'static str {
+    match field {
+        "content_category" => "内容分类",
+        "region_code" => "问题属地",
+        _ => "涉及单位",
+    }
+}
+
+fn field_display(codes: &CodeTables, field: &str, value: Option<&str>) -> Option<String> {
+    let value = value?;
+    Some(match field {
+        "content_category" => code_name(codes, CodeTable::ContentCategories, value),
+        "region_code" => code_name(codes, CodeTable::Regions, value),
+        _ => value.to_owned(),
+    })
+}
+
+fn conflicts_of(register: &Register, id: Uuid) -> Result<Vec<MatterConflict>> {
+    let codes = register.codes();
+    let mut stmt = register.conn().prepare_cached(
+        "SELECT c.id, c.field, c.local_value, c.county_value, c.county_was, c.opened_at,
+           c.resolved_at, coalesce(u.display_name, c.resolved_by), c.keep
+         FROM matter_conflicts c LEFT JOIN users u ON u.id = c.resolved_by
+         WHERE c.matter_id = ?1 ORDER BY c.resolved_at IS NOT NULL, c.opened_at, c.id",
+    )?;
+    let rows = stmt.query_map([id.to_string()], |r| {
+        let field: String = r.get(1)?;
+        let local: Option<String> = r.get(2)?;
+        let county: Option<String> = r.get(3)?;
+        let was: Option<String> = r.get(4)?;
+        let resolved: Option<String> = r.get(6)?;
+        Ok(MatterConflict {
+            id: parse_uuid_col(r.get(0)?),
+            field_name: field_name_zh(&field).to_owned(),
+            local_display: field_display(codes, &field, local.as_deref()),
+            county_display: field_display(codes, &field, county.as_deref()),
+            county_was_display: field_display(codes, &field, was.as_deref()),
+            field,
+            local_value: local,
+            county_value: county,
+            opened_at: parse_time_col(r.get(5)?),
+            resolved_at: resolved.map(parse_time_col),
+            resolved_by_name: r.get(7)?,
+            keep: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// 更正分类: new values of the reviewed fields; a field left out stays as it is, an empty
+/// string clears it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyInput {
+    /// The matter.
+    pub matter_id: Uuid,
+    /// 内容分类 code.
+    #[serde(default)]
+    pub content_category: Option<String>,
+    /// 问题属地 code.
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// 涉及单位.
+    #[serde(default)]
+    pub involved_units: Option<String>,
+}
+
+/// 更正内容分类、问题属地、涉及单位.
+pub fn matter_classify(
+    register: &mut Register,
+    who: &Session,
+    input: ClassifyInput,
+) -> Result<Matter> {
+    ensure_matter_exists(register.conn(), input.matter_id, "matter_id")?;
+    super::check_confidential(register.conn(), who, input.matter_id)?;
+    let codes = register.codes().clone();
+    fn blank(v: &Option<String>) -> Option<(bool, &str)> {
+        v.as_deref().map(str::trim).map(|v| (v.is_empty(), v))
+    }
+    let mut changes: Vec<(&'static str, Option<String>)> = Vec::new();
+    if let Some((empty, code)) = blank(&input.content_category) {
+        let value = if empty {
+            None
+        } else {
+            check_optional_code(
+                &codes,
+                CodeTable::ContentCategories,
+                Some(code),
+                "content_category",
+                "内容分类",
+            )?
+        };
+        changes.push(("content_category", value));
+    }
+    if let Some((empty, code)) = blank(&input.region_code) {
+        let value = if empty {
+            None
+        } else {
+            check_optional_code(
+                &codes,
+                CodeTable::Regions,
+                Some(code),
+                "region_code",
+                "问题属地",
+            )?
+        };
+        changes.push(("region_code", value));
+    }
+    if let Some((_, text)) = blank(&input.involved_units) {
+        let value = optional_text(Some(text), "involved_units", "涉及单位", limits::SUMMARY)?;
+        changes.push(("involved_units", value));
+    }
+    register.write(&who.user_id.to_string(), |w| {
+        for (field, value) in changes {
+            let current = crate::county::field_value(w.conn(), input.matter_id, field)?
+                .flatten()
+                .filter(|v| !v.trim().is_empty());
+            if current != value {
+                w.record(EventBody::MatterFieldCorrected {
+                    matter_id: input.matter_id,
+                    field: field.to_owned(),
+                    value,
+                    directive_id: None,
+                    conflict_id: None,
+                })?;
+            }
+        }
+        Ok(())
+    })?;
+    matter_view(register, input.matter_id)
+}
+
+/// A supervisor's decision on a conflict.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictResolveInput {
+    /// The conflict.
+    pub conflict_id: Uuid,
+    /// `local` keeps the centre's value, `county` takes the county's.
+    pub keep: String,
+}
+
+/// 决定与县级更正冲突的取值.
+pub fn matter_conflict_resolve(
+    register: &mut Register,
+    who: &Session,
+    input: ConflictResolveInput,
+) -> Result<MatterDetail> {
+    let keep = input.keep.trim();
+    if !matches!(keep, "local" | "county") {
+        return Err(Error::field(
+            "invalid_choice",
+            "keep",
+            "请选择保留本中心的值或采用县级的值",
+        ));
+    }
+    let found: Option<(String, String, Option<String>, Option<String>)> = register
+        .conn()
+        .query_row(
+            "SELECT matter_id, field, county_value, resolved_at FROM matter_conflicts
+             WHERE id = ?1",
+            [input.conflict_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((matter_id, field, county_value, resolved_at)) = found else {
+        return Err(Error::field("not_found", "conflict_id", "没有这项冲突"));
+    };
+    if resolved_at.is_some() {
+        return Err(Error::field(
+            "already_resolved",
+            "conflict_id",
+            "这项冲突已由负责人决定",
+        ));
+    }
+    let matter_id = parse_uuid_col(matter_id);
+    super::check_confidential(register.conn(), who, matter_id)?;
+    register.write(&who.user_id.to_string(), |w| {
+        // Keeping the centre's value keeps what the field holds now, which may be newer than
+        // the value recorded with the conflict.
+        let value = if keep == "county" {
+            w.record(EventBody::MatterFieldCorrected {
+                matter_id,
+                field: field.clone(),
+                value: county_value.clone(),
+                directive_id: None,
+                conflict_id: Some(input.conflict_id),
+            })?;
+            county_value.clone()
+        } else {
+            crate::county::field_value(w.conn(), matter_id, &field)?.flatten()
+        };
+        w.record(EventBody::MatterConflictResolved {
+            conflict_id: input.conflict_id,
+            matter_id,
+            keep: keep.to_owned(),
+            value,
+        })?;
+        Ok(())
+    })?;
+    matter_get(
+        register,
+        who,
+        MatterGetInput {
+            matter_id: Some(matter_id),
+            number: None,
+        },
+    )
 }
 
 /// A county directive on a matter, as the case view shows it.
@@ -603,6 +846,7 @@ pub fn county_kind_zh(kind: &str) -> &'static str {
         "assignment" => "交办",
         "forward" => "转送",
         "supervision" => "督办",
+        "correction" => "更正",
         _ => "催办",
     }
 }
@@ -788,6 +1032,7 @@ pub fn matter_get(
         clocks,
         no_longer_accept_basis,
         county: county_directives_of(conn, id)?,
+        conflicts: conflicts_of(register, id)?,
     })
 }
 
@@ -949,6 +1194,37 @@ fn describe(register: &Register, body: &EventBody) -> String {
             format!("回访（{}，{}）：{}", f.method, f.by_name, f.result)
         }
         EventBody::OwnershipSet(o) => format!("包案：{}，化解时限{}", o.leader, o.deadline),
+        EventBody::MatterFieldCorrected {
+            field,
+            value,
+            directive_id,
+            conflict_id,
+            ..
+        } => {
+            let shown = field_display(codes, field, value.as_deref())
+                .map_or("（空）".to_owned(), |v| format!("“{v}”"));
+            let by = match (directive_id, conflict_id) {
+                (Some(_), _) => "按县级更正，",
+                (_, Some(_)) => "负责人决定采用县级的值，",
+                _ => "",
+            };
+            format!("{by}{}改为{shown}", field_name_zh(field))
+        }
+        EventBody::MatterConflictRecorded(c) => format!(
+            "县级更正与本中心的修改冲突：{}本中心为“{}”，县级为“{}”，两个值都已保留，待负责人决定",
+            field_name_zh(&c.field),
+            field_display(codes, &c.field, c.local_value.as_deref()).unwrap_or_default(),
+            field_display(codes, &c.field, c.county_value.as_deref()).unwrap_or_default()
+        ),
+        EventBody::MatterConflictResolved { keep, value, .. } => format!(
+            "负责人决定{}，取值“{}”",
+            if keep == "county" {
+                "采用县级的值"
+            } else {
+                "保留本中心的值"
+            },
+            value.as_deref().unwrap_or("")
+        ),
         EventBody::CountyDirective(d) => {
             let mut text = format!(
                 "收到{}{}（{}）",
