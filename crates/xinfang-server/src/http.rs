@@ -244,6 +244,19 @@ async fn pair(
                 },
             );
         }
+        Ok(Ok(Err(crate::lan::Refusal::TooManyFailures))) => {
+            return error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                ApiError {
+                    code: "pairing_rate_limited".into(),
+                    message: format!(
+                        "本工作站近 {} 分钟内输错配对码过多，请稍后再试",
+                        crate::lan::CODE_VALID_MINUTES
+                    ),
+                    field: Some("code".into()),
+                },
+            );
+        }
         Ok(Err(err)) => return core_error(&err),
         Err(join) => return core_error(&Error::Internal(format!("pairing panicked: {join}"))),
     };

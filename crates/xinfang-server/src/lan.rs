@@ -23,6 +23,9 @@ pub const DESK_HEADER: &str = "x-xinfang-desk";
 pub const DESK_COOKIE: &str = "xinfang_desk";
 /// How long a pairing code is valid.
 pub const CODE_VALID_MINUTES: i64 = 10;
+/// Refused codes from one address within `CODE_VALID_MINUTES` after which that address is
+/// refused even a right code: ten guesses at a ten-digit code that lives ten minutes.
+pub const MAX_FAILED_PAIRINGS: i64 = 10;
 
 /// Test-only: `XINFANG_TREAT_LOOPBACK_AS_LAN=1` makes the server treat loopback callers as LAN
 /// desks, so the tests (which can only reach it over loopback) exercise the pairing rule. Never
@@ -67,6 +70,8 @@ fn normalise(code: &str) -> String {
 pub enum Refusal {
     /// No such code, already used, or expired.
     Invalid,
+    /// Too many refused codes from this address lately.
+    TooManyFailures,
 }
 
 /// Takes a code from `peer`: marks it used and pairs a desk whose token is made from `random`.
@@ -90,6 +95,19 @@ pub fn redeem(
         )
         .optional()?;
     let mut entry = audit::Entry::new(None, peer, "lan_pair");
+    let failures: i64 = tx.query_row(
+        "SELECT count(*) FROM audit_log WHERE desk = ?1 AND operation = 'lan_pair'
+           AND outcome != 'ok' AND at >= ?2",
+        params![peer, fmt_utc(now - Duration::minutes(CODE_VALID_MINUTES))],
+        |r| r.get(0),
+    )?;
+    if failures >= MAX_FAILED_PAIRINGS {
+        entry.outcome = "pairing_rate_limited".into();
+        entry.detail = format!("局域网配对被拒绝：{CODE_VALID_MINUTES} 分钟内错误配对码过多");
+        audit::record(&tx, now, &entry)?;
+        tx.commit()?;
+        return Ok(Err(Refusal::TooManyFailures));
+    }
     let Some(hash) = live else {
         entry.outcome = "pairing_code_invalid".into();
         entry.detail = "局域网配对失败：配对码无效、已使用或已过期".into();

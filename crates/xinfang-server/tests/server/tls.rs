@@ -299,10 +299,40 @@ fn a_lan_desk_is_refused_until_it_pairs_and_a_code_pairs_once() {
         "{err}"
     );
 
+    // Guessing is cut short: after ten refused codes from one address, even a fresh right code
+    // is refused there for a while.
+    for guess in 0..9 {
+        let (status, _, _) = post(
+            &agent,
+            &format!("{base}/api/pair"),
+            None,
+            &json!({ "code": format!("00000-0000{guess}") }),
+        );
+        assert_eq!(status, 401);
+    }
+    let out = run(xinfang(dir.path()).arg("pair"));
+    let fresh = stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("pairing_code: "))
+        .expect("code line")
+        .trim()
+        .to_owned();
+    let (status, err, _) = post(
+        &agent,
+        &format!("{base}/api/pair"),
+        None,
+        &json!({ "code": fresh }),
+    );
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (429, Some("pairing_rate_limited")),
+        "{err}"
+    );
+
     // The pairing and the refused second use are in the audit trail.
     let conn = open_register(dir.path());
     let rows: Vec<(String, String)> = conn
-        .prepare("SELECT operation, outcome FROM audit_log WHERE operation LIKE 'lan_pair%' ORDER BY seq")
+        .prepare("SELECT operation, outcome FROM audit_log WHERE operation LIKE 'lan_pair%' ORDER BY seq LIMIT 3")
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("query")
