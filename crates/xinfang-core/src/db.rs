@@ -79,6 +79,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_county_directives",
         include_str!("../../../schemas/desk/0017_county_directives.sql"),
     ),
+    (
+        "0018_sync_progress",
+        include_str!("../../../schemas/desk/0018_sync_progress.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

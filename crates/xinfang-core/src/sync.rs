@@ -149,9 +149,15 @@ pub fn request(register: &Register) -> Result<()> {
 
 /// Marks the start of a run: the attempt time, and the request (if any) taken.
 pub fn record_attempt(register: &Register) -> Result<()> {
+    // What there is to do as the run starts, so the sync panel can show how far it has got
+    // (migration 0018): the events waiting now, and the inbox as it stands.
+    let local = local_seq(register)?;
     register.conn().execute(
-        "UPDATE sync_state SET last_attempt = ?1, requested_at = NULL WHERE id = 1",
-        [fmt_utc(register.now())],
+        "UPDATE sync_state SET last_attempt = ?1, requested_at = NULL,
+                run_waiting = max(0, ?2 - acknowledged),
+                run_inbox = (SELECT count(*) FROM county_inbox)
+         WHERE id = 1",
+        params![fmt_utc(register.now()), local],
     )?;
     Ok(())
 }

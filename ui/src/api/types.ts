@@ -1952,6 +1952,18 @@ export interface SyncError {
   message: string;
 }
 
+/** A sync run under way. */
+export interface SyncProgress {
+  /** County events received so far in this run (the hub does not say how many will come). */
+  pulled: number;
+  /** Of those, acknowledged by the hub so far. */
+  pushed: number;
+  /** When it started (UTC). */
+  started_at: string;
+  /** Events that were waiting when it started. */
+  to_push: number;
+}
+
 /** What the sync panel shows. */
 export interface SyncStatus {
   /** The hub's acknowledged mark, as last heard. */
@@ -1982,6 +1994,8 @@ export interface SyncStatus {
   local_seq: number;
   /** Time of the oldest unacknowledged event (UTC). */
   oldest_unsent?: string | null;
+  /** How far the run under way has got; `None` between runs. */
+  progress?: SyncProgress | null;
   /** A run was asked for and has not started yet. */
   requested: boolean;
 }

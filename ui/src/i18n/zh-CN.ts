@@ -830,6 +830,9 @@ export const zh = {
     lastError: '最近错误',
     never: '从未',
     none: '无',
+    progressTitle: '正在同步',
+    progressText: (pushed: number, total: number, pulled: number) =>
+      `已上传 ${pushed} / ${total} 个事件，已收到县级下发 ${pulled} 条`,
     inboxTitle: '县级下发',
     inboxCount: (n: number) => `共 ${n} 条`,
     kind: '类型',

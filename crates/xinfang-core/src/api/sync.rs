@@ -52,6 +52,21 @@ pub struct SyncStatus {
     pub inbox_count: i64,
     /// A run was asked for and has not started yet.
     pub requested: bool,
+    /// How far the run under way has got; `None` between runs.
+    pub progress: Option<SyncProgress>,
+}
+
+/// A sync run under way.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SyncProgress {
+    /// When it started (UTC).
+    pub started_at: String,
+    /// Events that were waiting when it started.
+    pub to_push: i64,
+    /// Of those, acknowledged by the hub so far.
+    pub pushed: i64,
+    /// County events received so far in this run (the hub does not say how many will come).
+    pub pulled: i64,
 }
 
 /// 同步状态.
@@ -66,6 +81,30 @@ pub fn sync_status(register: &mut Register, _who: &Session, _input: Empty) -> Re
         |r| r.get(0),
     )?;
     let inbox_count: i64 = conn.query_row("SELECT count(*) FROM county_inbox", [], |r| r.get(0))?;
+    let (run_waiting, run_inbox): (i64, i64) = conn.query_row(
+        "SELECT run_waiting, run_inbox FROM sync_state WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let events_waiting = (local_seq - state.acknowledged).max(0);
+    // A run is under way when its start is newer than its end, whichever way it ended. The
+    // stamps are fmt_utc strings, which order as the times do.
+    let finished = state
+        .last_success
+        .iter()
+        .chain(state.last_error_at.iter())
+        .max()
+        .cloned();
+    let progress = state
+        .last_attempt
+        .clone()
+        .filter(|started| finished.as_ref().is_none_or(|done| started > done))
+        .map(|started_at| SyncProgress {
+            started_at,
+            to_push: run_waiting,
+            pushed: (run_waiting - events_waiting).clamp(0, run_waiting),
+            pulled: (inbox_count - run_inbox).max(0),
+        });
     let last_error = state.last_error_code.clone().map(|code| SyncError {
         code,
         message: state.last_error_message.clone().unwrap_or_default(),
@@ -82,11 +121,12 @@ pub fn sync_status(register: &mut Register, _who: &Session, _input: Empty) -> Re
         last_success: state.last_success,
         local_seq,
         acknowledged: state.acknowledged,
-        events_waiting: (local_seq - state.acknowledged).max(0),
+        events_waiting,
         oldest_unsent,
         last_error,
         inbox_count,
         requested: state.requested_at.is_some(),
+        progress,
     })
 }
 
