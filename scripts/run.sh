@@ -18,5 +18,5 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -f src-tauri/tauri.conf.json ]
 fi
 
 cargo build --release -p xinfang-server
-echo "用浏览器打开下面 listening on 一行的地址（默认 http://127.0.0.1:8686；局域网访问请加 --listen 0.0.0.0:8686）"
+echo "用浏览器打开下面 listening on 一行的地址（默认 http://127.0.0.1:8686；局域网访问请加 --listen 0.0.0.0:8686 --tls，并在各工作站用 xinfang pair 的配对码配对）"
 exec "${CARGO_TARGET_DIR:-target}/release/xinfang" serve --init-if-empty --ui ui/dist "$@"
