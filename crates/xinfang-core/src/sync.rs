@@ -170,12 +170,31 @@ pub fn enrol_request(register: &Register) -> Result<Option<EnrolRequest>> {
     };
     let centre = register.centre()?;
     Ok(Some(EnrolRequest {
+        credential_hash: enrol_credential(register)?
+            .map(|credential| bundle::sha256_hex(&credential)),
         code,
         origin: centre.origin,
         centre_code: centre.code.clone(),
         centre_name: centre.name.clone(),
         public_key: public_key(register)?,
     }))
+}
+
+/// The credential this centre chooses for its network enrolment (`bundle::enrol_credential`,
+/// from its signing key, the code and its origin): the same on every retry, so an enrolment
+/// whose answer was lost can be repeated. `None` without a code or a key pair yet.
+pub fn enrol_credential(register: &Register) -> Result<Option<String>> {
+    let Some(code) = state(register)?.enrolment_code else {
+        return Ok(None);
+    };
+    let secret: Option<String> = register
+        .conn()
+        .query_row("SELECT signing_key FROM sync_keys WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let origin = register.centre()?.origin;
+    Ok(secret.map(|secret| bundle::enrol_credential(&secret, &code, origin)))
 }
 
 /// Stores the credential of a successful enrolment; the code is spent.
@@ -292,6 +311,29 @@ fn insert_pulled(register: &Register, events: &[Routed], next: i64) -> Result<us
         [cursor],
     )?;
     Ok(added)
+}
+
+/// Whether the inbox holds the event `id` pulled at `cursor` (`None`: whether the cursor is 0,
+/// where no event sits). The sync worker asks it of the hub's [`xinfang_sync::Anchor`]: a hub
+/// with another event there (or none) is not the log this centre pulled from.
+pub fn pulled_at(register: &Register, cursor: i64, id: Option<Uuid>) -> Result<bool> {
+    let Some(id) = id else {
+        return Ok(cursor == 0);
+    };
+    Ok(register.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM county_inbox WHERE cursor = ?1 AND id = ?2)",
+        params![cursor, id.to_string()],
+        |r| r.get(0),
+    )?)
+}
+
+/// Pulls again from the start: the hub's log is not the one the cursor points into (restored
+/// from an older backup). The inbox keeps what it has; events it knows are not taken twice.
+pub fn restart_pull(register: &Register) -> Result<()> {
+    register
+        .conn()
+        .execute("UPDATE sync_state SET pull_cursor = 0 WHERE id = 1", [])?;
+    Ok(())
 }
 
 /// A run that completed: the time, and no error.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::DateTime;
 use uuid::Uuid;
 use xinfang_sync::{
-    EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse, Rejected,
+    Anchor, EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse, Rejected,
     WireEvent, codes, contiguous_mark, is_syncable, wire_form,
 };
 
@@ -299,15 +299,50 @@ impl Hub {
                 "本中心的签名公钥格式不对（须为 64 位小写十六进制的 ed25519 公钥）",
             ));
         }
+        let chosen = request.credential_hash.as_deref().map(str::trim);
+        if chosen.is_some_and(|hash| {
+            hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        }) {
+            return Err(bad(
+                "credential_hash",
+                "本中心凭据的摘要格式不对（须为 64 位小写十六进制的 SHA-256）",
+            ));
+        }
         let now = self.clock.now();
         let at = fmt_utc(now);
-        let credential = secret::new_credential()?;
+        // A centre that chose its credential is told an empty one: it has its own.
+        let credential = match chosen {
+            Some(_) => String::new(),
+            None => secret::new_credential()?,
+        };
         let mut tx = self.store.begin()?;
         let centre = tx
             .centre_by_enrol_code(&secret::hash_code(&request.code))?
             .ok_or(Error::EnrolCodeUnknown)?;
         if let Some(used) = &centre.enrolled_at {
-            return Err(Error::EnrolCodeUsed { at: used.clone() });
+            // The same centre again, after the answer to its enrolment was lost on the way:
+            // same origin, same credential of its own choosing. It is answered as it was then.
+            let retry = match chosen {
+                Some(hash) => {
+                    centre.revoked_at.is_none()
+                        && centre.origin == Some(request.origin)
+                        && tx
+                            .centre_by_credential(hash)?
+                            .is_some_and(|c| c.id == centre.id)
+                }
+                None => false,
+            };
+            if !retry {
+                return Err(Error::EnrolCodeUsed { at: used.clone() });
+            }
+            let hub_public_key = crate::bundle::hub_key(&mut *tx)?;
+            tx.commit()?;
+            let response = EnrolResponse {
+                centre_id: centre.id,
+                credential,
+                hub_public_key: Some(xinfang_sync::bundle::public_key_hex(&hub_public_key)),
+            };
+            return Ok((centre, response));
         }
         if let Some(revoked) = &centre.revoked_at {
             return Err(Error::Revoked {
@@ -331,7 +366,8 @@ impl Hub {
         {
             return Err(Error::OriginTaken(request.origin));
         }
-        tx.set_enrolled(centre.id, request.origin, &secret::hash(&credential), &at)?;
+        let credential_hash = chosen.map_or_else(|| secret::hash(&credential), str::to_owned);
+        tx.set_enrolled(centre.id, request.origin, &credential_hash, &at)?;
         if let Some(key) = &request.public_key {
             tx.set_centre_key(centre.id, key, None)?;
         }
@@ -510,11 +546,28 @@ impl Hub {
                 format!("每次拉取条数须在 1～{MAX_PULL_LIMIT} 之间"),
             ));
         }
-        let mut events = self.store.begin()?.routed(centre.id, after, limit + 1)?;
+        // Read from one before `after`, so the same query says what is routed at `after`
+        // itself: the anchor a centre checks its cursor against (`xinfang_sync::Anchor`).
+        let mut events = self
+            .store
+            .begin()?
+            .routed(centre.id, (after - 1).max(0), limit + 2)?;
+        let at_after = match events.first() {
+            Some(first) if after > 0 && first.cursor == after => Some(events.remove(0).event.id),
+            _ => None,
+        };
         let more = events.len() > limit;
         events.truncate(limit);
         let next = events.last().map_or(after, |r| r.cursor);
-        Ok(PullResponse { events, next, more })
+        Ok(PullResponse {
+            events,
+            next,
+            more,
+            anchor: Some(Anchor {
+                cursor: after,
+                id: at_after,
+            }),
+        })
     }
 
     /// Stores a county event with the hub's own origin and the next hub seq, routed to one
@@ -738,6 +791,7 @@ mod tests {
                 centre_code: code.into(),
                 centre_name: "某某县信访局来访接待中心".into(),
                 public_key: None,
+                credential_hash: None,
             })
             .expect("enrol");
         assert_eq!(
@@ -781,6 +835,7 @@ mod tests {
             centre_code: "XF3301".into(),
             centre_name: "甲中心".into(),
             public_key: None,
+            credential_hash: None,
         };
         f.clock.advance(chrono::Duration::hours(72));
         let err = f.hub.enrol(&request).expect_err("expired");
@@ -797,6 +852,7 @@ mod tests {
             centre_code: "XF3399".into(),
             centre_name: "乙中心".into(),
             public_key: None,
+            credential_hash: None,
         };
         assert_eq!(
             f.hub.enrol(&request).expect_err("code").code(),
@@ -818,6 +874,51 @@ mod tests {
     }
 
     #[test]
+    fn an_enrolment_whose_answer_was_lost_can_be_sent_again_with_the_centres_own_credential() {
+        let mut f = fixture();
+        let added = f.hub.add_centre("XF3301", "甲中心").expect("add");
+        let own = "xfhub1_chosen-by-the-desk";
+        let request = EnrolRequest {
+            code: added.enrolment_code,
+            origin: Uuid::from_u128(1),
+            centre_code: "XF3301".into(),
+            centre_name: "甲中心".into(),
+            public_key: None,
+            credential_hash: Some(secret::hash(own)),
+        };
+        let (first, answer) = f.hub.enrol(&request).expect("enrol");
+        assert_eq!(answer.credential, "", "the desk has its own");
+        let (again, _) = f.hub.enrol(&request).expect("the same request again");
+        assert_eq!(again.id, first.id, "the same centre, not a second one");
+        assert_eq!(f.hub.authenticate(Some(own)).expect("auth").id, first.id);
+        let other_desk = EnrolRequest {
+            credential_hash: Some(secret::hash("xfhub1_someone-else")),
+            ..request.clone()
+        };
+        assert_eq!(
+            f.hub.enrol(&other_desk).expect_err("used").code(),
+            "enrolment_code_used",
+            "only the holder of the credential may repeat it"
+        );
+        let other_origin = EnrolRequest {
+            origin: Uuid::from_u128(2),
+            ..request.clone()
+        };
+        assert_eq!(
+            f.hub.enrol(&other_origin).expect_err("used").code(),
+            "enrolment_code_used"
+        );
+        let bad_hash = EnrolRequest {
+            credential_hash: Some("not-hex".into()),
+            ..request
+        };
+        assert_eq!(
+            f.hub.enrol(&bad_hash).expect_err("bad").field().as_deref(),
+            Some("credential_hash")
+        );
+    }
+
+    #[test]
     fn an_origin_belongs_to_one_live_centre_and_a_revoked_one_gives_it_up() {
         let mut f = fixture();
         let first = enrolled(&mut f.hub, "XF3301", 1);
@@ -828,6 +929,7 @@ mod tests {
             centre_code: "XF3302".into(),
             centre_name: "乙中心".into(),
             public_key: None,
+            credential_hash: None,
         };
         assert_eq!(
             f.hub.enrol(&request).expect_err("taken").code(),
@@ -993,9 +1095,25 @@ mod tests {
         let cursors: Vec<i64> = rest.events.iter().map(|r| r.cursor).collect();
         assert_eq!(cursors, [p3.cursor]);
         assert!(!rest.more);
+        assert_eq!(
+            rest.anchor.and_then(|a| a.id),
+            Some(p1.event.id),
+            "the anchor names the event at the cursor the pull started after"
+        );
         let none = f.hub.pull(&a, rest.next, None).expect("pull");
         assert!(none.events.is_empty());
         assert_eq!(none.next, rest.next);
+        assert_eq!(none.anchor.and_then(|a| a.id), Some(p3.event.id));
+        let first = f.hub.pull(&a, 0, None).expect("pull");
+        assert_eq!(first.anchor.map(|a| (a.cursor, a.id)), Some((0, None)));
+        assert_eq!(first.events.len(), 2);
+        let between = f.hub.pull(&a, p1.cursor + 1, None).expect("pull");
+        assert_eq!(
+            between.anchor.and_then(|a| a.id),
+            None,
+            "nothing routed to this centre sits at that cursor"
+        );
+        assert_eq!(between.events.len(), 1);
         assert_eq!(
             f.hub.pull(&a, 0, Some(0)).expect_err("limit").code(),
             "bad_input"
@@ -1014,6 +1132,7 @@ mod tests {
                 centre_code: "XF3301".into(),
                 centre_name: "甲中心".into(),
                 public_key: None,
+                credential_hash: None,
             })
             .expect("enrol");
         f.hub.revoke(centre.id).expect("revoke");

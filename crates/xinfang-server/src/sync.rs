@@ -2,8 +2,11 @@
 //!
 //! A thread that runs every `interval` (and at once when `sync_request` set `requested_at`),
 //! backing off exponentially after a failure up to `MAX_BACKOFF`. One run: enrol if there is a
-//! code and no credential; `GET /api/v1/mark`; push the outbox in batches of `PUSH_BATCH` until
-//! it is empty; pull after the cursor until `more` is false; record success or the error.
+//! code and no credential; `GET /api/v1/mark` (the hub's word, even when lower than before: a
+//! hub restored from a backup is sent again what it lost); push the outbox in batches of
+//! `PUSH_BATCH` until it is empty; pull after the cursor until `more` is false (from 0 again
+//! when the hub's anchor shows its log is not the one the cursor points into); record success
+//! or the error.
 //! Push batches go gzip-compressed (`Content-Encoding: gzip`); the hub takes plain ones too.
 //! Enrolment sends the centre's bundle public key and stores the hub's, so USB bundles need no
 //! further trust step (`xinfang bundle`).
@@ -154,7 +157,7 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     // Drawn before the lock; used only if the centre has no key pair yet.
     let fresh_key = crate::bundle::random_32()
         .map_err(|e| SyncFailure::new("internal", format!("无法生成签名密钥：{e}")))?;
-    let (state, enrol) = locked(register, |r| {
+    let (state, enrol, own_credential) = locked(register, |r| {
         let state = sync::state(r)?;
         if state.hub_url.is_some() {
             sync::record_attempt(r)?;
@@ -163,7 +166,7 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
             // Enrolment tells the hub this centre's bundle key, so make it first.
             sync::signing_key(r, fresh_key)?;
         }
-        Ok((state, sync::enrol_request(r)?))
+        Ok((state, sync::enrol_request(r)?, sync::enrol_credential(r)?))
     })?;
     let Some(url) = state.hub_url else {
         return Ok(());
@@ -172,14 +175,19 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     let credential = match (enrol, state.credential) {
         (Some(request), _) => {
             let answer: EnrolResponse = hub.post("/api/v1/enrol", None, &request)?;
+            // A hub that took the centre's own credential answers with an empty one.
+            let credential = match own_credential {
+                Some(own) if answer.credential.is_empty() => own,
+                _ => answer.credential.clone(),
+            };
             locked(register, |r| {
-                sync::record_enrolled(r, answer.centre_id, &answer.credential)?;
+                sync::record_enrolled(r, answer.centre_id, &credential)?;
                 match &answer.hub_public_key {
                     Some(key) => sync::record_hub_key(r, key),
                     None => Ok(()),
                 }
             })?;
-            answer.credential
+            credential
         }
         (None, Some(credential)) => credential,
         (None, None) => {
@@ -217,11 +225,25 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     }
 
     let mut cursor = locked(register, |r| Ok(sync::state(r)?.pull_cursor))?;
+    let mut first_page = true;
     loop {
         let page: PullResponse = hub.get(
             &format!("/api/v1/pull?after={cursor}&limit={PULL_BATCH}"),
             token,
         )?;
+        // A hub restored from an older backup gives the cursors it forgot to new events, which
+        // a cursor past the backup would skip for ever: if the hub has something else at our
+        // cursor than what we pulled there, pull again from 0. Only the first page is checked
+        // (the later ones start after an event this hub has just sent), so it resets once.
+        if std::mem::take(&mut first_page)
+            && let Some(anchor) = page.anchor
+            && anchor.cursor == cursor
+            && !locked(register, |r| sync::pulled_at(r, cursor, anchor.id))?
+        {
+            locked(register, sync::restart_pull)?;
+            cursor = 0;
+            continue;
+        }
         locked(register, |r| {
             sync::record_pulled(r, &page.events, page.next)
         })?;

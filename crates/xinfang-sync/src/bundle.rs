@@ -276,6 +276,22 @@ fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
+/// The credential a centre chooses for its network enrolment (the hub gets only its hash,
+/// [`crate::EnrolRequest::credential_hash`]): an HMAC keyed with the centre's signing secret
+/// over the code and its origin, so a retry after a lost answer sends the same one without the
+/// desk having had to store it first.
+pub fn enrol_credential(signing_secret_hex: &str, code: &str, origin: Uuid) -> String {
+    let mac = hmac_hex(
+        signing_secret_hex,
+        &[
+            b"xinfang-enrol-credential/1",
+            normalise_code(code).as_bytes(),
+            origin.as_bytes(),
+        ],
+    );
+    format!("xfhub1_{mac}")
+}
+
 /// The centre's proof that it holds the enrolment code, bound to its key and origin.
 /// `code_hash` is [`code_hash`] of the code as typed.
 pub fn code_proof(code_hash: &str, centre_key_hex: &str, origin: Uuid) -> String {

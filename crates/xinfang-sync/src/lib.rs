@@ -122,6 +122,13 @@ pub struct EnrolRequest {
     /// The centre's ed25519 public key (hex), so the hub can check its USB bundles later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
+    /// SHA-256 (hex) of a credential the centre chose itself ([`bundle::enrol_credential`]).
+    /// Why: an enrolment whose answer is lost on the way has spent the code, and with a
+    /// credential only the hub knew, the centre could never sync again without a new code.
+    /// With its own, it sends the same request again and the hub, seeing the same origin and
+    /// credential, answers as before instead of `enrolment_code_used`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_hash: Option<String>,
 }
 
 /// The answer to a successful enrolment. The credential is shown once and never again.
@@ -129,7 +136,8 @@ pub struct EnrolRequest {
 pub struct EnrolResponse {
     /// The hub's id of this centre.
     pub centre_id: Uuid,
-    /// The bearer credential for every later request.
+    /// The bearer credential for every later request; empty when the centre chose its own
+    /// ([`EnrolRequest::credential_hash`]).
     pub credential: String,
     /// The hub's ed25519 public key (hex), with which it signs its USB bundles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +201,27 @@ pub struct PullResponse {
     pub next: i64,
     /// Whether more routed events wait after `next`.
     pub more: bool,
+    /// What the hub's log holds at `after` now, so the centre can tell it is still pulling
+    /// from the log it pulled from before; absent from hubs older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Anchor>,
+}
+
+/// The event routed to the pulling centre at the cursor a pull started after.
+///
+/// Why: a hub restored from an older backup has forgotten the events after the backup and
+/// gives their cursors to new ones, so a centre whose cursor is past the backup would skip
+/// the new events for ever. The centre knows which event it pulled at its cursor; if the hub
+/// has another one there (or none), the log is not the one it pulled from, and it pulls again
+/// from the start (the inbox takes a known id once). The hub's highest cursor alone would not
+/// do: other centres' pushes move it past this centre's cursor before this centre looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    /// The `after` of the pull.
+    pub cursor: i64,
+    /// The id of the event routed to this centre at `cursor`; `None` if there is none (or
+    /// `cursor` is 0).
+    pub id: Option<Uuid>,
 }
 
 #[cfg(test)]
@@ -267,12 +296,19 @@ mod tests {
             }],
             next: 3,
             more: false,
+            anchor: Some(Anchor {
+                cursor: 0,
+                id: None,
+            }),
         };
         let text = serde_json::to_string(&pull).expect("serialise");
         assert_eq!(
             serde_json::from_str::<PullResponse>(&text).expect("parse"),
             pull
         );
+        let older: PullResponse =
+            serde_json::from_str(r#"{"events":[],"next":0,"more":false}"#).expect("parse");
+        assert_eq!(older.anchor, None, "an older hub's answer still parses");
         let error: WireError =
             serde_json::from_str(r#"{"code":"revoked","message":"已撤销"}"#).expect("parse");
         assert_eq!(error.field, None);
