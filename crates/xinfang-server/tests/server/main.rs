@@ -3,8 +3,11 @@
 mod backup;
 mod bundle;
 mod cli;
+mod converge;
+mod converge_in_process;
 mod crash;
 mod encryption;
+mod faults;
 mod hall;
 mod http;
 mod print;
