@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::DateTime;
 use uuid::Uuid;
 use xinfang_sync::{
-    Anchor, EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse, Rejected,
-    WireEvent, codes, contiguous_mark, is_syncable, wire_form,
+    Anchor, EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse,
+    Rejected, WireEvent, codes, contiguous_mark, is_syncable, wire_form,
 };
 
 use crate::{

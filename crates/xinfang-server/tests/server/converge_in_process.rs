@@ -96,7 +96,8 @@ impl Desk {
     }
 
     fn sync(&self) -> Result<(), String> {
-        xinfang_server::sync::run_once(&self.register).map_err(|f| format!("{}: {}", f.code, f.message))
+        xinfang_server::sync::run_once(&self.register)
+            .map_err(|f| format!("{}: {}", f.code, f.message))
     }
 
     fn files(&self) -> CentreFiles<'_> {
