@@ -302,7 +302,7 @@ impl Hub {
     }
 
     /// A failed connection to a hub whose certificate is not the pinned one becomes
-    /// `hub_certificate_mismatch` with both fingerprints; anything else stays as it was.
+    /// `hub_certificate_mismatch` naming the fingerprint it showed; anything else stays as it was.
     fn checked<T>(&self, result: Result<T, SyncFailure>) -> Result<T, SyncFailure> {
         let shown = self.pinned.as_ref().and_then(|p| p.refused());
         match (result, shown) {
