@@ -30,7 +30,8 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
 if [ -d ui ] && [ -f ui/package.json ]; then
   step "UI unit tests, build, and Playwright against the real server"
-  cargo build -q -p xinfang-server
+  # The sync flow runs a real county hub beside the server.
+  cargo build -q -p xinfang-server -p xinfang-hub
   XINFANG_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/xinfang" bash tests/e2e/run.sh
 fi
 

@@ -369,7 +369,7 @@ export const zh = {
     ownUnit: '本中心',
     clockColumns: { kind: '时限', holder: '责任单位', start: '起算日', length: '期限', due: '截止日期', state: '状态', note: '说明' },
     sectionFollowups: '包案与回访',
-    sectionCounty: '县级交办、转送、督办',
+    sectionCounty: '县级交办、转送、督办、更正',
     sectionConflicts: '与县级更正的冲突',
     conflictsOpen: (n: number) => `有 ${n} 项本中心与县级都改过，两个值都已保留，待负责人决定`,
     conflictColumns: { field: '项目', local: '本中心的值', county: '县级更正为', was: '双方原值', state: '处理' },

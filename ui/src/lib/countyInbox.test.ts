@@ -22,6 +22,14 @@ describe('county inbox rows', () => {
     expect(inboxSummary({ kind: 'county.codes', payload: { table: 'x' } })).toBe('{"table":"x"}')
   })
 
+  it('say which field a correction changes, from what to what', () => {
+    const line = inboxSummary({
+      kind: 'county.correction',
+      payload: { reference: '更〔2026〕5号', from_unit: '县局', field: 'content_category', was: 'labour_wages', value: 'labour_pension' },
+    })
+    expect(line).toBe('更〔2026〕5号，县局；更正内容分类：labour_wages → labour_pension')
+  })
+
   it('tell applied, refused and pending apart', () => {
     expect(inboxState({ applied_at: '2026-12-01T00:00:00Z', error_code: null })).toBe('applied')
     expect(inboxState({ applied_at: null, error_code: 'unknown_code' })).toBe('refused')

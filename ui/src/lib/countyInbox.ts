@@ -34,6 +34,12 @@ export function inboxSummary(e: Pick<InboxEvent, 'kind' | 'payload'>, withheldNo
     case 'county.reminder':
       if (text(p.message)) parts.push(text(p.message))
       break
+    case 'county.correction': {
+      const names: Record<string, string> = { content_category: '内容分类', region_code: '问题属地', involved_units: '涉及单位' }
+      const what = names[text(p.field)] ?? text(p.field)
+      parts.push(`更正${what}：${text(p.was) || '（空）'} → ${text(p.value) || '（空）'}`)
+      break
+    }
     case 'county.calendar':
       if (typeof p.year === 'number') parts.push(`${p.year}年节假日安排${text(p.version) ? `（${text(p.version)}）` : ''}`)
       break

@@ -332,6 +332,7 @@ fn kind_name(kind: &str) -> &'static str {
         "county.forward" => "转送",
         "county.supervision" => "督办",
         "county.reminder" => "催办",
+        "county.correction" => "更正",
         "county.calendar" => "节假日安排",
         "county.calendar_overlay" => "本县节假日调整",
         "county.codes" => "代码表",
