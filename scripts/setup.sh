@@ -2,8 +2,9 @@
 # Installs what building and testing Xinfang Desk needs on a fresh Debian machine: the system
 # libraries for the Tauri shell (WebKitGTK 4.1), Chromium and the WebKit WebDriver for the
 # browser and window tests, Xvfb, poppler and CJK fonts, CUPS with a PDF printer for the
-# print test, and the sqlite3 CLI the encryption test reads a copied register with (libssl-dev:
-# SQLCipher links the system libcrypto). Idempotent and quiet when all is there.
+# print test, the sqlite3 CLI the encryption test reads a copied register with (libssl-dev:
+# SQLCipher links the system libcrypto), and the PostgreSQL server the county hub's tests run a
+# throwaway cluster of (scripts/postgres.sh). Idempotent and quiet when all is there.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
   xvfb xauth webkit2gtk-driver chromium chromium-driver
   poppler-utils fonts-noto-cjk imagemagick sqlite3
   cups cups-client printer-driver-cups-pdf
+  postgresql
 )
 
 missing=()

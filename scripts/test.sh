@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Xinfang Desk from a clean clone: formatting and lints, the Rust tests
-# (core, CLI, HTTP server), the UI unit tests and the Playwright tests in Debian's Chromium
-# against the real server, and the real desktop window driven through WebDriver under Xvfb.
+# (core, CLI, HTTP server; the county hub's a second time on a throwaway PostgreSQL), the UI
+# unit tests and the Playwright tests in Debian's Chromium against the real server, and the
+# real desktop window driven through WebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -21,6 +22,17 @@ bash scripts/cups-pdf.sh
 
 step "cargo test"
 cargo test
+
+step "county hub tests again on PostgreSQL (a throwaway cluster)"
+# The same hub suite, every test on a fresh database of a real server; the cluster lives in a
+# temporary directory and goes when this script ends, however it ends.
+pg_dir="$(mktemp -d)"
+trap 'bash "$root/scripts/postgres.sh" stop "$pg_dir"' EXIT
+# A plain assignment, so a cluster that does not start stops the run here (set -e) instead of
+# leaving the variable empty and the suite quietly on SQLite.
+pg_url="$(bash scripts/postgres.sh start "$pg_dir")"
+[ -n "$pg_url" ]
+XINFANG_HUB_TEST_POSTGRES="$pg_url" cargo test -p xinfang-hub
 
 step "API contracts are current"
 cargo run -q -p xinfang-server -- schema --check

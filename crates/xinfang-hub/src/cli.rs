@@ -1,8 +1,9 @@
 //! The `xinfang-hub` command line: serve the hub, and the county administrator's commands —
 //! add, list and revoke centres, publish a county event to a centre or to all, read the log.
 //!
-//! The admin commands open the same store file as a running `serve` (WAL lets them), so a
-//! revocation takes effect on the very next request.
+//! The admin commands open the same store as a running `serve` — the same `hub.db` (WAL lets
+//! them), or the same PostgreSQL database with `--database` — so a revocation takes effect on
+//! the very next request.
 
 use std::{
     io::Read,
@@ -32,6 +33,15 @@ pub struct Cli {
     /// Data directory holding hub.db (default: $XINFANG_HUB_DATA or the platform data dir).
     #[arg(long, global = true, env = "XINFANG_HUB_DATA")]
     pub data: Option<PathBuf>,
+    /// Keep the hub in this PostgreSQL database (postgres://user@host/db) instead of hub.db;
+    /// the environment variable keeps a password out of the process list.
+    #[arg(
+        long,
+        global = true,
+        env = "XINFANG_HUB_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -255,8 +265,8 @@ pub fn write_atomically(file: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bundle(data_dir: &Path, action: BundleCommand) -> anyhow::Result<()> {
-    let mut hub = Hub::open_sqlite(data_dir)?;
+fn bundle(data_dir: &Path, database: Option<&str>, action: BundleCommand) -> anyhow::Result<()> {
+    let mut hub = open_hub(data_dir, database)?;
     match action {
         BundleCommand::Import { file, json } => {
             let request = Request {
@@ -366,10 +376,19 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("xinfang-hub-data")
 }
 
+/// The store every command opens: the PostgreSQL database `--database` names, else `hub.db`
+/// in the data directory.
+fn open_hub(data_dir: &Path, database: Option<&str>) -> crate::Result<Hub> {
+    match database {
+        Some(url) => Hub::open_postgres(url),
+        None => Hub::open_sqlite(data_dir),
+    }
+}
+
 /// Runs the CLI; the exit code is non-zero on any failure.
 pub fn run(cli: Cli) -> ExitCode {
     let data_dir = cli.data.clone().unwrap_or_else(default_data_dir);
-    match execute(cli.command, &data_dir) {
+    match execute(cli.command, &data_dir, cli.database.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A hub error prints as the same JSON the HTTP API returns.
@@ -391,7 +410,7 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
+fn execute(command: Command, data_dir: &Path, database: Option<&str>) -> anyhow::Result<()> {
     match command {
         Command::Serve {
             listen,
@@ -405,7 +424,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
                 before_commit: ms(fault_before_commit_ms),
                 after_commit: ms(fault_after_commit_ms),
             };
-            serve(data_dir, &listen, status_page_open, &tls, faults)
+            serve(data_dir, database, &listen, status_page_open, &tls, faults)
         }
         Command::Tls {
             action: TlsCommand::Fingerprint { tls_cert },
@@ -418,10 +437,10 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
             println!("县级枢纽 TLS 证书指纹（SHA-256）；请与注册码一并交给接待中心，填入同步设置");
             Ok(())
         }
-        Command::Centre { action } => centre(data_dir, action),
-        Command::Bundle { action } => bundle(data_dir, action),
+        Command::Centre { action } => centre(data_dir, database, action),
+        Command::Bundle { action } => bundle(data_dir, database, action),
         Command::Key => {
-            let key = Hub::open_sqlite(data_dir)?.public_key()?;
+            let key = open_hub(data_dir, database)?.public_key()?;
             println!("public_key: {key}");
             println!("fingerprint: {}", xinfang_sync::bundle::fingerprint(&key));
             println!("县级枢纽同步包签名公钥；接待中心首次导入县级同步包时可据此指纹电话核对");
@@ -451,7 +470,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
             };
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| Error::MalformedJson(e.to_string()))?;
-            let mut hub = Hub::open_sqlite(data_dir)?;
+            let mut hub = open_hub(data_dir, database)?;
             let published = hub.publish(target, &kind, value)?;
             if json {
                 return print_json(&published);
@@ -472,7 +491,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
             limit,
             json,
         } => {
-            let mut hub = Hub::open_sqlite(data_dir)?;
+            let mut hub = open_hub(data_dir, database)?;
             let entries = hub.log_entries(centre, limit)?;
             if json {
                 return print_json(&entries);
@@ -495,8 +514,8 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-fn centre(data_dir: &Path, action: CentreCommand) -> anyhow::Result<()> {
-    let mut hub = Hub::open_sqlite(data_dir)?;
+fn centre(data_dir: &Path, database: Option<&str>, action: CentreCommand) -> anyhow::Result<()> {
+    let mut hub = open_hub(data_dir, database)?;
     match action {
         CentreCommand::Add { code, name, json } => {
             let added = hub.add_centre(&code, &name)?;
@@ -574,6 +593,7 @@ pub fn is_loopback_listen(listen: &str) -> bool {
 
 fn serve(
     data_dir: &Path,
+    database: Option<&str>,
     listen: &str,
     status_page_open: bool,
     tls: &TlsArgs,
@@ -597,7 +617,7 @@ fn serve(
     } else {
         None
     };
-    let mut hub = Hub::open_sqlite(data_dir)?;
+    let mut hub = open_hub(data_dir, database)?;
     hub.set_faults(faults);
     let store = hub.describe();
     let runtime = tokio::runtime::Builder::new_multi_thread()

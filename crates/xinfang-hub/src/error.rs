@@ -129,6 +129,14 @@ pub enum Error {
     /// SQLite failed.
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
+    /// PostgreSQL failed inside a transaction (a statement, a constraint, a connection lost
+    /// half-way).
+    #[error("PostgreSQL: {}", crate::store::postgres::detail(.0))]
+    Postgres(#[from] postgres::Error),
+    /// The PostgreSQL server cannot be reached, refuses the hub, or is not fit for it; nothing
+    /// was done.
+    #[error("PostgreSQL unavailable: {0}")]
+    StoreUnavailable(String),
     /// File system failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -175,8 +183,13 @@ impl Error {
             Error::WrongMethod(_) => "method_not_allowed",
             Error::NotFound { .. } => "not_found",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::StoreUnavailable(_) => "store_unavailable",
             Error::Bundle { code, .. } => code,
-            Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => "internal",
+            Error::Db(_)
+            | Error::Postgres(_)
+            | Error::Io(_)
+            | Error::Json(_)
+            | Error::Internal(_) => "internal",
         }
     }
 
@@ -196,8 +209,12 @@ impl Error {
             | Error::CentreMismatch { .. }
             | Error::NotSyncable(_)
             | Error::Bundle { .. } => 422,
-            Error::SchemaTooNew { .. } => 503,
-            Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => 500,
+            Error::SchemaTooNew { .. } | Error::StoreUnavailable(_) => 503,
+            Error::Db(_)
+            | Error::Postgres(_)
+            | Error::Io(_)
+            | Error::Json(_)
+            | Error::Internal(_) => 500,
         }
     }
 
@@ -281,7 +298,14 @@ impl Error {
             Error::SchemaTooNew { found, supported } => format!(
                 "数据库版本（{found}）高于本程序支持的版本（{supported}），请升级县级枢纽程序"
             ),
-            Error::Db(_) | Error::Io(_) | Error::Json(_) | Error::Internal(_) => {
+            Error::StoreUnavailable(detail) => format!(
+                "县级枢纽暂时无法使用其 PostgreSQL 数据库，本次请求未保存任何内容，请稍后重试；请管理员检查 --database 地址、账号和数据库服务：{detail}"
+            ),
+            Error::Db(_)
+            | Error::Postgres(_)
+            | Error::Io(_)
+            | Error::Json(_)
+            | Error::Internal(_) => {
                 format!("县级枢纽内部错误，本次请求未保存任何内容：{self}")
             }
         }

@@ -153,6 +153,15 @@ impl Hub {
         Ok(Hub::new(Box::new(store), Box::new(clock)))
     }
 
+    /// Connects to (migrating if needed) the PostgreSQL database `url` names, with the wall
+    /// clock.
+    pub fn open_postgres(url: &str) -> Result<Hub> {
+        let mut clock = crate::clock::SystemClock;
+        let store =
+            crate::store::postgres::PgStore::open(url, || (clock.next_id(), fmt_utc(clock.now())))?;
+        Ok(Hub::new(Box::new(store), Box::new(clock)))
+    }
+
     /// Fault injection for tests: pause inside every push (before and/or after its commit), so
     /// a test can kill the process with a batch half-way, or stored but not yet acknowledged.
     pub fn set_faults(&mut self, faults: Faults) {
@@ -758,25 +767,26 @@ impl County<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{clock::FixedClock, store::sqlite::SqliteStore};
+    use crate::{clock::FixedClock, store::tests::Backend};
 
     struct Fixture {
         hub: Hub,
         clock: FixedClock,
-        _dir: tempfile::TempDir,
+        // After `hub`: the store closes before its file or database goes.
+        _backend: Backend,
     }
 
+    /// A hub on SQLite, or on a fresh PostgreSQL database when the run names a server.
     fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().expect("dir");
+        let backend = Backend::from_env();
         let clock = FixedClock::new(parse_utc("2026-11-28T07:30:00.000Z").expect("instant"));
-        let store = SqliteStore::open_dir(dir.path(), || {
-            (Uuid::from_u128(0xC0), "2026-11-28T07:30:00.000Z".into())
-        })
-        .expect("store");
+        let store = backend
+            .open(|| (Uuid::from_u128(0xC0), "2026-11-28T07:30:00.000Z".into()))
+            .expect("store");
         Fixture {
-            hub: Hub::new(Box::new(store), Box::new(clock.clone())),
+            hub: Hub::new(store, Box::new(clock.clone())),
             clock,
-            _dir: dir,
+            _backend: backend,
         }
     }
 

@@ -1,12 +1,19 @@
-//! What the hub keeps, behind a trait so the embedded SQLite store and a later PostgreSQL
-//! store answer to the same rules.
+//! What the hub keeps, behind a trait so the embedded SQLite store (`sqlite`, the default) and
+//! the PostgreSQL store (`postgres`, `--database postgres://…`) answer to the same rules.
 //!
 //! A [`Store`] hands out transactions; a [`Tx`] offers small primitives (find, hold, append,
 //! route, mark). The rules of the exchange — which events are accepted, held, refused, and what
 //! is acknowledged — live once, in `crate::hub`, on top of these primitives, so a second store
 //! only has to keep data, not re-implement sync. Dropping a `Tx` without `commit` rolls it back.
+//!
+//! Both stores give out the same numbers: a transaction holds the write lock from `begin`, and
+//! an appended event's cursor is one more than the highest in the log, so cursors have no gaps
+//! and rise in commit order (the `tests` module checks it on whichever store the run names).
 
+pub mod postgres;
 pub mod sqlite;
+#[cfg(test)]
+pub(crate) mod tests;
 
 use uuid::Uuid;
 use xinfang_sync::{Routed, WireEvent};

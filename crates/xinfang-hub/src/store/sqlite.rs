@@ -579,19 +579,6 @@ mod tests {
         (Uuid::from_u128(0xAB), "2026-11-28T07:30:00.000Z".into())
     }
 
-    fn event(seq: i64) -> WireEvent {
-        WireEvent {
-            id: Uuid::from_u128(1000 + seq as u128),
-            origin: Uuid::from_u128(1),
-            seq,
-            actor: "u1".into(),
-            at: "2026-11-28T07:30:00.000Z".into(),
-            kind: "matter.registered".into(),
-            schema_version: 1,
-            payload: serde_json::json!({"n": seq, "text": "来访"}),
-        }
-    }
-
     #[test]
     fn migrations_are_numbered_in_order_and_match_the_files() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/hub");
@@ -610,113 +597,20 @@ mod tests {
         }
     }
 
+    /// The rest of the store's contract is in `store::tests`, run on both stores.
     #[test]
-    fn open_migrates_once_keeps_the_origin_and_refuses_a_newer_file() {
+    fn a_store_file_is_wal_with_full_sync() {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("hub.db");
-        let first = {
-            let mut store = SqliteStore::open(&path, origin).expect("open");
-            let mut tx = store.begin().expect("tx");
-            tx.hub_origin().expect("origin")
-        };
-        let mut again =
-            SqliteStore::open(&path, || (Uuid::from_u128(0xCD), String::new())).expect("reopen");
-        let mut tx = again.begin().expect("tx");
-        assert_eq!(tx.hub_origin().expect("origin"), first, "kept across opens");
-        drop(tx);
-        let mode: String = again
+        let store = SqliteStore::open_dir(dir.path(), origin).expect("open");
+        let mode: String = store
             .conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .expect("mode");
         assert_eq!(mode, "wal");
-        let sync: i64 = again
+        let sync: i64 = store
             .conn
             .pragma_query_value(None, "synchronous", |r| r.get(0))
             .expect("sync");
         assert_eq!(sync, 2, "FULL");
-        again
-            .conn
-            .pragma_update(None, "user_version", 99)
-            .expect("bump");
-        drop(again);
-        let err = SqliteStore::open(&path, origin).err().expect("refused");
-        assert_eq!(err.code(), "schema_too_new");
-    }
-
-    #[test]
-    fn events_are_append_only_and_one_per_origin_and_seq() {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut store = SqliteStore::open_dir(dir.path(), origin).expect("open");
-        let mut tx = store.begin().expect("tx");
-        let one = event(1);
-        let arrival = Arrival {
-            event: &one,
-            pushed_by: None,
-            received_at: "2026-11-28T07:30:00.000Z",
-        };
-        let cursor = tx.append(&arrival).expect("append");
-        assert_eq!(cursor, 1);
-        let found = tx.find_event(one.id).expect("find").expect("found");
-        assert_eq!(
-            found.event, one,
-            "payload round-trips, Chinese text included"
-        );
-        assert!(!found.held);
-        let mut clash = event(1);
-        clash.id = Uuid::from_u128(5);
-        assert!(
-            tx.append(&Arrival {
-                event: &clash,
-                ..arrival
-            })
-            .is_err(),
-            "UNIQUE (origin, seq)"
-        );
-        tx.commit().expect("commit");
-        for sql in ["UPDATE events SET kind = 'x'", "DELETE FROM events"] {
-            let err = store.conn.execute(sql, []).expect_err(sql);
-            assert!(err.to_string().contains("append-only"), "{err}");
-        }
-    }
-
-    #[test]
-    fn held_events_come_out_in_seq_order_and_a_dropped_tx_keeps_nothing() {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut store = SqliteStore::open_dir(dir.path(), origin).expect("open");
-        let events: Vec<WireEvent> = [5, 3, 4].into_iter().map(event).collect();
-        {
-            let mut tx = store.begin().expect("tx");
-            for e in &events {
-                tx.hold(&Arrival {
-                    event: e,
-                    pushed_by: None,
-                    received_at: "2026-11-28T07:30:00.000Z",
-                })
-                .expect("hold");
-            }
-            tx.commit().expect("commit");
-        }
-        {
-            let mut tx = store.begin().expect("tx");
-            tx.set_mark(Uuid::from_u128(1), 9).expect("mark");
-            // Dropped: rolled back.
-        }
-        let mut tx = store.begin().expect("tx");
-        assert_eq!(tx.mark(Uuid::from_u128(1)).expect("mark"), 0);
-        assert_eq!(tx.held_seqs(Uuid::from_u128(1)).expect("seqs"), [3, 4, 5]);
-        assert!(
-            tx.find_event(events[0].id)
-                .expect("find")
-                .expect("held")
-                .held
-        );
-        assert_eq!(
-            tx.id_at(Uuid::from_u128(1), 4).expect("id"),
-            Some(events[2].id)
-        );
-        let taken = tx.take_held(Uuid::from_u128(1), 4).expect("take");
-        let seqs: Vec<i64> = taken.iter().map(|h| h.event.seq).collect();
-        assert_eq!(seqs, [3, 4]);
-        assert_eq!(tx.held_seqs(Uuid::from_u128(1)).expect("seqs"), [5]);
     }
 }

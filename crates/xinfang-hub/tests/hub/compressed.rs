@@ -42,7 +42,7 @@ fn push_encoded(hub: &Hub, token: &str, encoding: &str, body: &[u8]) -> (u16, Va
 
 #[test]
 fn gzip_push_bodies_are_taken_and_bad_ones_refused() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let hub = Hub::start(dir.path());
     let centre = enrolled(&hub, "XF3301", 0xA);
     let batch = json!({ "events": events(centre.origin, 1..=40) }).to_string();

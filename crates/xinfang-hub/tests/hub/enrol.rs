@@ -8,7 +8,7 @@ use crate::support::{Hub, add_centre, admin, count};
 
 #[test]
 fn a_centre_enrols_once_with_the_printed_code() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let hub = Hub::start(dir.path());
     let (id, code) = add_centre(dir.path(), "XF3301", "某某县信访局来访接待中心");
     let origin = Uuid::from_u128(0x3301);

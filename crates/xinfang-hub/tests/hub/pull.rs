@@ -21,7 +21,7 @@ fn kinds_and_cursors(pulled: &Value) -> Vec<(String, i64)> {
 
 #[test]
 fn published_events_are_pulled_in_order_after_the_cursor() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let hub = Hub::start(dir.path());
     let a = enrolled(&hub, "XF3301", 0xA);
     let b = enrolled(&hub, "XF3302", 0xB);

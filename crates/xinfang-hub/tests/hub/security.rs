@@ -7,7 +7,7 @@ use crate::support::{Hub, admin, count, enrolled, event, events, publish};
 
 #[test]
 fn another_centre_cannot_push_for_this_origin_or_pull_its_routes() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let hub = Hub::start(dir.path());
     let a = enrolled(&hub, "XF3301", 0xA);
     let b = enrolled(&hub, "XF3302", 0xB);
@@ -17,7 +17,7 @@ fn another_centre_cannot_push_for_this_origin_or_pull_its_routes() {
         &hub,
         &a.id.to_string(),
         "county.assignment",
-        &json!({"matter": "交办件"}),
+        &json!({"reference": "交〔2026〕1号", "from_unit": "某县信访局", "matter": {"summary": "交办件"}}),
     );
 
     // B's credential, A's origin: refused whole, even mixed with B's own event.

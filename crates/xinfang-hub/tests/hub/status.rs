@@ -6,7 +6,7 @@ use crate::support::{Hub, add_centre, admin, count, enrolled, events};
 
 #[test]
 fn the_status_page_lists_centres_in_chinese_with_no_script() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let hub = Hub::start(dir.path());
     let a = enrolled(&hub, "XF3301", 0xA);
     add_centre(dir.path(), "XF3302", "<b>乙</b>县来访接待中心");

@@ -1,5 +1,10 @@
 //! Helpers: run the built `xinfang-hub`, start `serve` on a free loopback port, speak just
-//! enough HTTP/1.1 to call it, enrol centres, build events, and look into `hub.db` directly.
+//! enough HTTP/1.1 to call it, enrol centres, build events, and look into the store directly.
+//!
+//! Every test runs on the store the run names: `hub.db` in a temporary data directory, or, when
+//! `XINFANG_HUB_TEST_POSTGRES` names a PostgreSQL server (as the test command does), a fresh
+//! database of its own there, created by [`data_dir`] and dropped with it. Every command the
+//! test runs gets `--database` then, and [`count`] and friends read that database.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -11,12 +16,59 @@ use std::{
 
 use serde_json::{Value, json};
 use uuid::Uuid;
+use xinfang_hub::store::postgres::ScratchDatabase;
 use xinfang_sync::WireEvent;
+
+/// Names the PostgreSQL server to run on; unset, the tests run on SQLite.
+const POSTGRES_ENV: &str = "XINFANG_HUB_TEST_POSTGRES";
+/// In a data directory: the URL of the test's own PostgreSQL database, when it has one.
+const DATABASE_FILE: &str = "test-database-url";
+
+/// A test's data directory and, on PostgreSQL, its database; both go on drop.
+pub struct DataDir {
+    // Before `dir`: the database is dropped first.
+    _database: Option<ScratchDatabase>,
+    dir: tempfile::TempDir,
+}
+
+impl DataDir {
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// A fresh data directory, with a fresh database when the run is on PostgreSQL. A server that
+/// is named but cannot be reached fails the test: it never falls back to SQLite.
+pub fn data_dir() -> DataDir {
+    let dir = tempfile::tempdir().expect("dir");
+    let database = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|url| {
+            let db =
+                ScratchDatabase::create(&url).unwrap_or_else(|e| panic!("{POSTGRES_ENV}: {e}"));
+            std::fs::write(dir.path().join(DATABASE_FILE), db.url()).expect("write url");
+            db
+        });
+    DataDir {
+        _database: database,
+        dir,
+    }
+}
+
+/// The PostgreSQL database of the test whose data directory is `data`, if it has one.
+pub fn database_url(data: &Path) -> Option<String> {
+    std::fs::read_to_string(data.join(DATABASE_FILE)).ok()
+}
 
 pub fn hub_cmd(data: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xinfang-hub"));
     cmd.arg("--data").arg(data);
     cmd.env_remove("XINFANG_HUB_DATA");
+    cmd.env_remove("XINFANG_HUB_DATABASE");
+    if let Some(url) = database_url(data) {
+        cmd.arg("--database").arg(url);
+    }
     cmd
 }
 
@@ -171,7 +223,7 @@ pub fn seed() -> u64 {
 }
 
 /// A read-only look into the store file, as a second process would have it.
-pub fn db(data: &Path) -> rusqlite::Connection {
+fn sqlite(data: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open_with_flags(
         data.join("hub.db"),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -181,8 +233,68 @@ pub fn db(data: &Path) -> rusqlite::Connection {
     conn
 }
 
+/// The first column of every row of `sql` (SQL both stores understand), as a second process
+/// would see it.
+pub fn column<T>(data: &Path, sql: &str) -> Vec<T>
+where
+    T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
+{
+    match database_url(data) {
+        Some(url) => postgres::Client::connect(&url, postgres::NoTls)
+            .expect("connect")
+            .query(sql, &[])
+            .expect(sql)
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+        None => {
+            let conn = sqlite(data);
+            let mut stmt = conn.prepare(sql).expect(sql);
+            stmt.query_map([], |r| r.get(0))
+                .expect(sql)
+                .collect::<Result<_, _>>()
+                .expect(sql)
+        }
+    }
+}
+
+/// The one value `sql` selects.
+pub fn value<T>(data: &Path, sql: &str) -> T
+where
+    T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
+{
+    let mut values = column(data, sql);
+    assert_eq!(values.len(), 1, "one row from {sql}");
+    values.remove(0)
+}
+
 pub fn count(data: &Path, sql: &str) -> i64 {
-    db(data).query_row(sql, [], |r| r.get(0)).expect(sql)
+    value(data, sql)
+}
+
+/// Whether another process holds the store's write lock: SQLite's, or the hub's advisory lock
+/// in its PostgreSQL database.
+pub fn write_locked(data: &Path) -> bool {
+    match database_url(data) {
+        Some(_) => {
+            count(
+                data,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            ) > 0
+        }
+        None => {
+            let conn = rusqlite::Connection::open(data.join("hub.db")).expect("open");
+            conn.busy_timeout(Duration::ZERO).expect("timeout");
+            match conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => {
+                    conn.execute_batch("ROLLBACK").expect("rollback");
+                    false
+                }
+                Err(_) => true,
+            }
+        }
+    }
 }
 
 /// A running `xinfang-hub serve`; killed on drop.
@@ -219,6 +331,18 @@ impl Hub {
             .next()
             .and_then(|p| p.parse().ok())
             .expect("port");
+        // The store it says it serves from is the one this test reads.
+        let store = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("数据：").map(str::to_owned))
+            .expect("serve names its store");
+        let expected = if database_url(data).is_some() {
+            "PostgreSQL "
+        } else {
+            "SQLite "
+        };
+        assert!(store.starts_with(expected), "{store}");
         // Keep reading so a full pipe never blocks the server.
         std::thread::spawn(move || for _ in lines.by_ref() {});
         Hub {

@@ -65,7 +65,7 @@ fn pinned(fingerprint: &str) -> xinfang_tls::client::Pinned {
 
 #[test]
 fn a_tls_hub_answers_the_pinned_client_and_refuses_every_other() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let hub = start_tls(dir.path());
     assert_eq!(
         xinfang_tls::parse_fingerprint(&hub.fingerprint)
@@ -163,7 +163,7 @@ fn printed_fingerprint(text: &str) -> String {
 
 #[test]
 fn plain_http_beyond_loopback_is_refused_unless_explicitly_unsafe() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::support::data_dir();
     let out = run(hub_cmd(dir.path()).args(["serve", "--listen", "0.0.0.0:0"]));
     assert!(
         !out.status.success(),

@@ -1,0 +1,913 @@
+//! The PostgreSQL store (`xinfang-hub … --database postgres://user@host/db`): the same tables
+//! and the same answers as `store::sqlite`, for a county that keeps the hub in a database
+//! server it already runs and backs up.
+//!
+//! Migrations are the numbered files in `schemas/hub/postgres/`, one for each SQLite migration
+//! of the same name. Each is applied in a transaction of its own and recorded in
+//! `hub_migrations`; a database a newer hub migrated is refused before anything is written.
+//!
+//! Why the synchronous `postgres` client: the HTTP adapter already runs every store call on
+//! tokio's blocking threads (`spawn_blocking` in `http::run`, one request at a time behind the
+//! hub's mutex) and the admin commands run with no runtime at all. The client drives its
+//! connection on a small runtime of its own, which is fine on those threads but panics on a
+//! thread that is driving the server's runtime. Only two things of the store happen there, at
+//! shutdown: `checkpoint`, which does not touch the connection, and the drop of the last
+//! `Hub`, which [`PgStore`]'s `Drop` moves to a thread of its own. `tokio-postgres` would need
+//! the same bridge from the synchronous `Store` trait, written by hand.
+//!
+//! The write lock: every transaction takes a transaction-level advisory lock before anything
+//! else, as SQLite's `BEGIN IMMEDIATE` takes the write lock, so two writers (`serve` and an
+//! admin command, or two hub processes on one database) queue instead of interleaving. Under
+//! it, in READ COMMITTED, every statement sees all that was committed before, and the numbers
+//! the hub hands out — `events.cursor`, `request_log.id` — are max + 1 in the transaction:
+//! gap-free and increasing in commit order, like SQLite's rowids. A sequence would not do: it
+//! leaves a hole at every rolled-back push.
+
+use std::{collections::HashMap, time::Duration};
+
+use postgres::{
+    Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction, config::Host, types::ToSql,
+};
+use uuid::Uuid;
+use xinfang_sync::{Routed, WireEvent};
+
+use super::{
+    Arrival, Centre, CentreKeys, Found, HeldEvent, LogEntry, NewCentre, Outcome, Store, Tx,
+};
+use crate::{Error, Result};
+
+/// Every PostgreSQL hub migration, in order, named as the SQLite migration it mirrors.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../../schemas/hub/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_bundle_keys",
+        include_str!("../../../../schemas/hub/postgres/0002_bundle_keys.sql"),
+    ),
+];
+
+/// The advisory lock every hub transaction takes first ("xfhub" in ASCII). Advisory locks
+/// belong to one database, so hubs on other databases of the same server do not wait.
+const WRITE_LOCK: i64 = 0x78_6668_7562;
+
+/// How long a transaction waits for the write lock before it fails, as SQLite's busy timeout.
+const LOCK_WAIT: &str = "10s";
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// The PostgreSQL store: one connection, reopened when the server dropped it.
+pub struct PgStore {
+    config: Config,
+    client: Option<Client>,
+    /// Statements prepared on `client`, by their SQL (a push runs the same few per event).
+    statements: HashMap<String, Statement>,
+}
+
+fn bad_url(err: impl std::fmt::Display) -> Error {
+    Error::BadInput {
+        field: "database".into(),
+        message: format!("无法识别数据库地址（应为 postgres://用户@主机[:端口]/数据库）：{err}"),
+    }
+}
+
+/// Parses a connection string: a `postgres://` URL or libpq `key=value` pairs.
+fn parse_config(url: &str) -> Result<Config> {
+    let mut config: Config = url.parse().map_err(bad_url)?;
+    // A wrong host should fail the command, not hang it.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    Ok(config)
+}
+
+/// What went wrong, with the server's own words: the client's `Display` alone says only
+/// "db error" or "error connecting to server".
+pub(crate) fn detail(err: &postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A connection failure as the error the desk and the administrator see.
+fn unavailable(err: &postgres::Error) -> Error {
+    Error::StoreUnavailable(detail(err))
+}
+
+fn connect(config: &Config) -> Result<Client> {
+    let mut client = config.connect(NoTls).map_err(|e| unavailable(&e))?;
+    // `synchronous_commit` on, whatever the server's default: an acknowledged push must survive
+    // a power cut, as `synchronous=FULL` makes it on SQLite.
+    client.batch_execute(&format!(
+        "SET synchronous_commit TO on; SET lock_timeout TO '{LOCK_WAIT}'"
+    ))?;
+    let encoding: String = client.query_one("SHOW server_encoding", &[])?.get(0);
+    if encoding != "UTF8" {
+        return Err(Error::StoreUnavailable(format!(
+            "数据库编码为 {encoding}，须为 UTF8（CREATE DATABASE … ENCODING 'UTF8'）"
+        )));
+    }
+    Ok(client)
+}
+
+/// Starts a transaction and takes the write lock, in one round trip. READ COMMITTED even where
+/// the server's default is stricter: a snapshot taken before the lock was granted would miss
+/// the commit of the writer it waited for.
+fn begin_locked() -> String {
+    format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+}
+
+/// Whether the connection is gone (closed, or the server ended the session: a restart, an
+/// administrator), so a new one may be tried.
+fn connection_lost(err: &postgres::Error) -> bool {
+    err.is_closed()
+        || err.code().is_some_and(|state| {
+            let code = state.code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        })
+}
+
+/// An error at `begin`: the store is unavailable when the connection is gone or the write lock
+/// did not come within `LOCK_WAIT`; anything else is a fault.
+fn at_begin(err: postgres::Error) -> Error {
+    if connection_lost(&err) || err.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+        unavailable(&err)
+    } else {
+        err.into()
+    }
+}
+
+/// Starts a transaction holding the write lock, for opening and migrating.
+fn locked(client: &mut Client) -> Result<Transaction<'_>> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+        .map_err(at_begin)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .map_err(at_begin)?;
+    Ok(tx)
+}
+
+/// Brings the database to the latest schema, one migration per transaction, or refuses one a
+/// newer hub wrote.
+fn migrate(client: &mut Client) -> Result<()> {
+    let supported = MIGRATIONS.len() as u32;
+    loop {
+        let mut tx = locked(client)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS hub_migrations ( \
+                 version    INTEGER PRIMARY KEY CHECK (version >= 1), \
+                 name       TEXT NOT NULL, \
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )?;
+        let found: i32 = tx
+            .query_one("SELECT coalesce(max(version), 0) FROM hub_migrations", &[])?
+            .get(0);
+        let found = u32::try_from(found).unwrap_or(0);
+        if found > supported {
+            return Err(Error::SchemaTooNew { found, supported });
+        }
+        let Some((name, sql)) = MIGRATIONS.get(found as usize) else {
+            tx.commit()?;
+            return Ok(());
+        };
+        tx.batch_execute(sql)?;
+        tx.execute(
+            "INSERT INTO hub_migrations (version, name) VALUES ($1, $2)",
+            &[&(found as i32 + 1), name],
+        )?;
+        tx.commit()?;
+    }
+}
+
+impl PgStore {
+    /// Connects to the database `url` names (creating and migrating the hub's tables if
+    /// needed). `new_origin` is called once, when the database has no hub yet, for the hub's
+    /// own origin.
+    pub fn open(url: &str, new_origin: impl FnOnce() -> (Uuid, String)) -> Result<PgStore> {
+        let config = parse_config(url)?;
+        let mut client = connect(&config)?;
+        migrate(&mut client)?;
+        {
+            let mut tx = locked(&mut client)?;
+            if tx.query_opt("SELECT origin FROM hub", &[])?.is_none() {
+                let (origin, at) = new_origin();
+                tx.execute(
+                    "INSERT INTO hub (singleton, origin, created_at) VALUES (1, $1, $2)",
+                    &[&origin, &at],
+                )?;
+            }
+            tx.commit()?;
+        }
+        Ok(PgStore {
+            config,
+            client: Some(client),
+            statements: HashMap::new(),
+        })
+    }
+
+    /// A session setting of the store's connection, for tests.
+    #[cfg(test)]
+    pub(crate) fn setting(&mut self, name: &str) -> String {
+        let client = self.client.as_mut().expect("connected");
+        client
+            .query_one(&format!("SHOW {name}"), &[])
+            .expect("SHOW")
+            .get(0)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Closing the client blocks on its own runtime, which panics on a thread that drives
+        // tokio (where `serve` drops the last `Hub`): close it on a thread of its own there.
+        if let Some(client) = self.client.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
+impl Store for PgStore {
+    fn begin(&mut self) -> Result<Box<dyn Tx + '_>> {
+        // A connection the server dropped (a restart) is replaced, once, before any work is
+        // done in it; nothing can have been half-done, so retrying is safe.
+        let mut retried = false;
+        loop {
+            if self.client.as_ref().is_none_or(Client::is_closed) {
+                self.client = None;
+                self.statements.clear();
+                self.client = Some(connect(&self.config)?);
+            }
+            let client = self.client.as_mut().expect("connected above");
+            match client.batch_execute(&begin_locked()) {
+                Ok(()) => break,
+                Err(err) if connection_lost(&err) && !retried => {
+                    retried = true;
+                    self.client = None;
+                }
+                Err(err) => return Err(at_begin(err)),
+            }
+        }
+        let PgStore {
+            client, statements, ..
+        } = self;
+        Ok(Box::new(PgTx {
+            client: client.as_mut().expect("connected above"),
+            statements,
+            open: true,
+            failed: false,
+        }))
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        // Nothing to flush: every commit is already in PostgreSQL's own log on disk
+        // (`synchronous_commit`), and the server checkpoints by itself.
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        let ports = self.config.get_ports();
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .enumerate()
+            .map(|(idx, host)| {
+                let name = match host {
+                    Host::Tcp(name) => name.clone(),
+                    Host::Unix(path) => path.display().to_string(),
+                };
+                match ports.get(idx).or(ports.first()) {
+                    Some(port) => format!("{name}:{port}"),
+                    None => name,
+                }
+            })
+            .collect();
+        // Never the password.
+        format!(
+            "PostgreSQL {}@{}/{}",
+            self.config.get_user().unwrap_or(""),
+            hosts.join(","),
+            self.config.get_dbname().unwrap_or("")
+        )
+    }
+}
+
+/// A transaction `begin` opened on the connection: committed by `commit`, rolled back on drop.
+/// (Not `postgres::Transaction`, whose borrow of the client would keep `begin` from replacing a
+/// lost connection and retrying.)
+struct PgTx<'a> {
+    client: &'a mut Client,
+    statements: &'a mut HashMap<String, Statement>,
+    /// Still to be committed or rolled back.
+    open: bool,
+    /// A statement failed: PostgreSQL has aborted the transaction, and `COMMIT` would quietly
+    /// roll it back, so `commit` refuses instead.
+    failed: bool,
+}
+
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // A connection that is gone has rolled back already.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+const CENTRE_COLUMNS: &str = "id, code, name, created_at, enrol_expires_at, enrolled_at, origin, \
+                              revoked_at, last_contact";
+
+fn centre_row(row: &Row) -> Result<Centre> {
+    Ok(Centre {
+        id: row.try_get(0)?,
+        code: row.try_get(1)?,
+        name: row.try_get(2)?,
+        created_at: row.try_get(3)?,
+        enrol_expires_at: row.try_get(4)?,
+        enrolled_at: row.try_get(5)?,
+        origin: row.try_get(6)?,
+        revoked_at: row.try_get(7)?,
+        last_contact: row.try_get(8)?,
+    })
+}
+
+/// Columns of `events` and `held` that make up a `WireEvent`, in `event_row` order. The
+/// payload comes back as the text it was stored as.
+const EVENT_COLUMNS: &str = "id, origin, seq, actor, at, kind, schema_version, payload::text";
+
+/// The insert of an arrival into `held` (`$1`…`$10`); `events` adds the cursor in front.
+const ARRIVAL_COLUMNS: &str =
+    "id, origin, seq, actor, at, kind, schema_version, payload, received_at, pushed_by";
+const ARRIVAL_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8::text::json, $9, $10";
+
+fn event_row(row: &Row, base: usize) -> Result<WireEvent> {
+    let schema_version: i64 = row.try_get(base + 6)?;
+    let payload: String = row.try_get(base + 7)?;
+    Ok(WireEvent {
+        id: row.try_get(base)?,
+        origin: row.try_get(base + 1)?,
+        seq: row.try_get(base + 2)?,
+        actor: row.try_get(base + 3)?,
+        at: row.try_get(base + 4)?,
+        kind: row.try_get(base + 5)?,
+        schema_version: u32::try_from(schema_version)
+            .map_err(|_| Error::Internal(format!("schema_version {schema_version} stored")))?,
+        payload: serde_json::from_str(&payload)?,
+    })
+}
+
+const LOG_COLUMNS: &str = "id, at, centre_id, endpoint, status, outcome, code, message, remote";
+
+fn log_row(row: &Row) -> Result<LogEntry> {
+    let status: i32 = row.try_get(4)?;
+    let outcome: String = row.try_get(5)?;
+    Ok(LogEntry {
+        id: row.try_get(0)?,
+        at: row.try_get(1)?,
+        centre_id: row.try_get(2)?,
+        endpoint: row.try_get(3)?,
+        status: u16::try_from(status)
+            .map_err(|_| Error::Internal(format!("HTTP status {status} stored")))?,
+        outcome: Outcome::parse(&outcome),
+        code: row.try_get(6)?,
+        message: row.try_get(7)?,
+        remote: row.try_get(8)?,
+    })
+}
+
+fn limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+impl PgTx<'_> {
+    /// Notes a failed statement (see `failed`).
+    fn checked<T>(&mut self, result: std::result::Result<T, postgres::Error>) -> Result<T> {
+        result.map_err(|err| {
+            self.failed = true;
+            err.into()
+        })
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let prepared = self.client.prepare(sql);
+        let statement = self.checked(prepared)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        let rows = self.client.query(&statement, params);
+        self.checked(rows)
+    }
+
+    fn query_opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+        let statement = self.statement(sql)?;
+        let row = self.client.query_opt(&statement, params);
+        self.checked(row)
+    }
+
+    fn query_one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
+        let statement = self.statement(sql)?;
+        let row = self.client.query_one(&statement, params);
+        self.checked(row)
+    }
+
+    fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
+        let statement = self.statement(sql)?;
+        let changed = self.client.execute(&statement, params);
+        self.checked(changed)
+    }
+
+    fn one_centre(
+        &mut self,
+        condition: &str,
+        value: &(dyn ToSql + Sync),
+    ) -> Result<Option<Centre>> {
+        let sql = format!("SELECT {CENTRE_COLUMNS} FROM centres WHERE {condition}");
+        self.query_opt(&sql, &[value])?
+            .as_ref()
+            .map(centre_row)
+            .transpose()
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        if self.failed {
+            // Dropped: rolled back.
+            return Err(Error::Internal(
+                "a statement of this transaction failed; nothing was committed".into(),
+            ));
+        }
+        self.open = false;
+        self.client.batch_execute("COMMIT")?;
+        Ok(())
+    }
+
+    fn hub_origin(&mut self) -> Result<Uuid> {
+        Ok(self.query_one("SELECT origin FROM hub", &[])?.try_get(0)?)
+    }
+
+    fn insert_centre(&mut self, c: &NewCentre) -> Result<()> {
+        self.execute(
+            "INSERT INTO centres (id, code, name, created_at, enrol_code_hash, enrol_expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &c.id,
+                &c.code,
+                &c.name,
+                &c.created_at,
+                &c.enrol_code_hash,
+                &c.enrol_expires_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn centre(&mut self, id: Uuid) -> Result<Option<Centre>> {
+        self.one_centre("id = $1", &id)
+    }
+
+    fn centre_by_credential(&mut self, hash: &str) -> Result<Option<Centre>> {
+        self.one_centre("credential_hash = $1", &hash)
+    }
+
+    fn centre_by_enrol_code(&mut self, hash: &str) -> Result<Option<Centre>> {
+        self.one_centre("enrol_code_hash = $1", &hash)
+    }
+
+    fn live_centre_with_code(&mut self, code: &str) -> Result<Option<Centre>> {
+        self.one_centre("code = $1 AND revoked_at IS NULL", &code)
+    }
+
+    fn live_centre_with_origin(&mut self, origin: Uuid) -> Result<Option<Centre>> {
+        self.one_centre("origin = $1 AND revoked_at IS NULL", &origin)
+    }
+
+    fn centres(&mut self) -> Result<Vec<Centre>> {
+        let sql = format!("SELECT {CENTRE_COLUMNS} FROM centres ORDER BY created_at, id");
+        self.query(&sql, &[])?.iter().map(centre_row).collect()
+    }
+
+    fn set_enrolled(
+        &mut self,
+        id: Uuid,
+        origin: Uuid,
+        credential_hash: &str,
+        at: &str,
+    ) -> Result<()> {
+        let changed = self.execute(
+            "UPDATE centres SET enrolled_at = $2, origin = $3, credential_hash = $4 \
+             WHERE id = $1 AND enrolled_at IS NULL",
+            &[&id, &at, &origin, &credential_hash],
+        )?;
+        if changed != 1 {
+            return Err(Error::Internal(format!("centre {id} was enrolled twice")));
+        }
+        Ok(())
+    }
+
+    fn set_revoked(&mut self, id: Uuid, at: &str) -> Result<()> {
+        self.execute(
+            "UPDATE centres SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            &[&id, &at],
+        )?;
+        Ok(())
+    }
+
+    fn find_event(&mut self, id: Uuid) -> Result<Option<Found>> {
+        // One round trip for both tables; the log wins, as in the SQLite store.
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS}, false AS held FROM events WHERE id = $1 \
+             UNION ALL SELECT {EVENT_COLUMNS}, true FROM held WHERE id = $1 \
+             ORDER BY held LIMIT 1"
+        );
+        let Some(row) = self.query_opt(&sql, &[&id])? else {
+            return Ok(None);
+        };
+        Ok(Some(Found {
+            event: event_row(&row, 0)?,
+            held: row.try_get(8)?,
+        }))
+    }
+
+    fn id_at(&mut self, origin: Uuid, seq: i64) -> Result<Option<Uuid>> {
+        let row = self.query_opt(
+            "SELECT id, 0 AS place FROM events WHERE origin = $1 AND seq = $2 \
+             UNION ALL SELECT id, 1 FROM held WHERE origin = $1 AND seq = $2 \
+             ORDER BY place LIMIT 1",
+            &[&origin, &seq],
+        )?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn hold(&mut self, arrival: &Arrival<'_>) -> Result<()> {
+        let e = arrival.event;
+        let payload = serde_json::to_string(&e.payload)?;
+        let sql = format!("INSERT INTO held ({ARRIVAL_COLUMNS}) VALUES ({ARRIVAL_VALUES})");
+        self.execute(
+            &sql,
+            &[
+                &e.id,
+                &e.origin,
+                &e.seq,
+                &e.actor,
+                &e.at,
+                &e.kind,
+                &i64::from(e.schema_version),
+                &payload,
+                &arrival.received_at,
+                &arrival.pushed_by,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn held_seqs(&mut self, origin: Uuid) -> Result<Vec<i64>> {
+        self.query(
+            "SELECT seq FROM held WHERE origin = $1 ORDER BY seq",
+            &[&origin],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
+    fn take_held(&mut self, origin: Uuid, through: i64) -> Result<Vec<HeldEvent>> {
+        let sql = format!(
+            "DELETE FROM held WHERE origin = $1 AND seq <= $2 \
+             RETURNING {EVENT_COLUMNS}, pushed_by, received_at"
+        );
+        let mut taken = self
+            .query(&sql, &[&origin, &through])?
+            .iter()
+            .map(|r| {
+                Ok(HeldEvent {
+                    event: event_row(r, 0)?,
+                    pushed_by: r.try_get(8)?,
+                    received_at: r.try_get(9)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // RETURNING promises no order.
+        taken.sort_by_key(|h| h.event.seq);
+        Ok(taken)
+    }
+
+    fn append(&mut self, arrival: &Arrival<'_>) -> Result<i64> {
+        let e = arrival.event;
+        let payload = serde_json::to_string(&e.payload)?;
+        // max + 1 under the write lock: the next cursor, with no gap (see the module comment).
+        let sql = format!(
+            "INSERT INTO events (cursor, {ARRIVAL_COLUMNS}) \
+             VALUES ((SELECT coalesce(max(cursor), 0) + 1 FROM events), {ARRIVAL_VALUES}) \
+             RETURNING cursor"
+        );
+        let row = self.query_one(
+            &sql,
+            &[
+                &e.id,
+                &e.origin,
+                &e.seq,
+                &e.actor,
+                &e.at,
+                &e.kind,
+                &i64::from(e.schema_version),
+                &payload,
+                &arrival.received_at,
+                &arrival.pushed_by,
+            ],
+        )?;
+        Ok(row.try_get(0)?)
+    }
+
+    fn mark(&mut self, origin: Uuid) -> Result<i64> {
+        let row = self.query_opt(
+            "SELECT acknowledged FROM marks WHERE origin = $1",
+            &[&origin],
+        )?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+    }
+
+    fn set_mark(&mut self, origin: Uuid, mark: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO marks (origin, acknowledged) VALUES ($1, $2) \
+             ON CONFLICT (origin) DO UPDATE SET acknowledged = excluded.acknowledged",
+            &[&origin, &mark],
+        )?;
+        Ok(())
+    }
+
+    fn route(&mut self, cursor: i64, to: Option<Uuid>, at: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO routes (cursor, centre_id, routed_at) VALUES ($1, $2, $3)",
+            &[&cursor, &to, &at],
+        )?;
+        Ok(())
+    }
+
+    fn routed(&mut self, centre: Uuid, after: i64, max: usize) -> Result<Vec<Routed>> {
+        // Two index seeks (routes to this centre, routes to all) rather than a scan of every
+        // event after the cursor, most of which are other centres' pushes.
+        let sql = "SELECT e.cursor, e.id, e.origin, e.seq, e.actor, e.at, e.kind, \
+                          e.schema_version, e.payload::text \
+                   FROM events e WHERE e.cursor IN ( \
+                       SELECT cursor FROM routes WHERE centre_id = $1 AND cursor > $2 \
+                       UNION SELECT cursor FROM routes WHERE centre_id IS NULL AND cursor > $2) \
+                   ORDER BY e.cursor LIMIT $3";
+        self.query(sql, &[&centre, &after, &limit(max)])?
+            .iter()
+            .map(|r| {
+                Ok(Routed {
+                    cursor: r.try_get(0)?,
+                    event: event_row(r, 1)?,
+                })
+            })
+            .collect()
+    }
+
+    fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
+        self.execute(
+            "INSERT INTO request_log \
+                 (id, at, centre_id, endpoint, status, outcome, code, message, remote) \
+             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM request_log), \
+                     $1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &entry.at,
+                &entry.centre_id,
+                &entry.endpoint,
+                &i32::from(entry.status),
+                &entry.outcome.as_str(),
+                &entry.code,
+                &entry.message,
+                &entry.remote,
+            ],
+        )?;
+        if let Some(centre) = entry.centre_id {
+            self.execute(
+                "UPDATE centres SET last_contact = $2 WHERE id = $1",
+                &[&centre, &entry.at],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn log_entries(&mut self, centre: Option<Uuid>, max: usize) -> Result<Vec<LogEntry>> {
+        let rows = match centre {
+            Some(centre) => self.query(
+                &format!(
+                    "SELECT {LOG_COLUMNS} FROM request_log WHERE centre_id = $1 \
+                     ORDER BY id DESC LIMIT $2"
+                ),
+                &[&centre, &limit(max)],
+            )?,
+            None => self.query(
+                &format!("SELECT {LOG_COLUMNS} FROM request_log ORDER BY id DESC LIMIT $1"),
+                &[&limit(max)],
+            )?,
+        };
+        rows.iter().map(log_row).collect()
+    }
+
+    fn last_error(&mut self, centre: Uuid) -> Result<Option<LogEntry>> {
+        let sql = format!(
+            "SELECT {LOG_COLUMNS} FROM request_log WHERE centre_id = $1 AND code IS NOT NULL \
+             ORDER BY id DESC LIMIT 1"
+        );
+        self.query_opt(&sql, &[&centre])?
+            .as_ref()
+            .map(log_row)
+            .transpose()
+    }
+
+    fn hub_signing_key(&mut self) -> Result<Option<String>> {
+        Ok(self
+            .query_one("SELECT signing_key FROM hub", &[])?
+            .try_get(0)?)
+    }
+
+    fn set_hub_signing_key(&mut self, secret_hex: &str) -> Result<()> {
+        // Only when none is set: a key once used to sign is never replaced.
+        self.execute(
+            "UPDATE hub SET signing_key = $1 WHERE signing_key IS NULL",
+            &[&secret_hex],
+        )?;
+        Ok(())
+    }
+
+    fn centre_keys(&mut self, id: Uuid) -> Result<CentreKeys> {
+        let row = self.query_one(
+            "SELECT public_key, enrol_code_hash, enrol_proof, bundle_cursor \
+             FROM centres WHERE id = $1",
+            &[&id],
+        )?;
+        Ok(CentreKeys {
+            public_key: row.try_get(0)?,
+            enrol_code_hash: row.try_get(1)?,
+            enrol_proof: row.try_get(2)?,
+            bundle_cursor: row.try_get(3)?,
+        })
+    }
+
+    fn set_centre_key(&mut self, id: Uuid, public_key: &str, proof: Option<&str>) -> Result<()> {
+        self.execute(
+            "UPDATE centres SET public_key = $2, enrol_proof = coalesce($3, enrol_proof) \
+             WHERE id = $1",
+            &[&id, &public_key, &proof],
+        )?;
+        Ok(())
+    }
+
+    fn set_bundle_cursor(&mut self, id: Uuid, cursor: i64) -> Result<()> {
+        self.execute(
+            "UPDATE centres SET bundle_cursor = greatest(bundle_cursor, $2) WHERE id = $1",
+            &[&id, &cursor],
+        )?;
+        Ok(())
+    }
+}
+
+/// A database of its own on a PostgreSQL server, created empty and dropped on drop: what each
+/// test gets when `XINFANG_HUB_TEST_POSTGRES` names a server (the unit tests here and
+/// `tests/hub/` alike).
+pub struct ScratchDatabase {
+    server: Config,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    /// Creates a database with a random name on the server `server_url` (a `postgres://` URL
+    /// whose user may create databases).
+    pub fn create(server_url: &str) -> Result<ScratchDatabase> {
+        let server = parse_config(server_url)?;
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(|e| Error::Internal(e.to_string()))?;
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let name = format!("xinfang_hub_test_{suffix}");
+        let url = with_dbname(server_url, &name)?;
+        let mut client = server.connect(NoTls).map_err(|e| unavailable(&e))?;
+        // template0 with an explicit encoding: UTF8 whatever the cluster's default.
+        client.batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        ))?;
+        Ok(ScratchDatabase { server, name, url })
+    }
+
+    /// The URL of the new database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A new connection to it, as another process would have.
+    pub fn connect(&self) -> Result<Client> {
+        parse_config(&self.url)?
+            .connect(NoTls)
+            .map_err(|e| unavailable(&e))
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        // FORCE: a killed hub's session may not have ended yet.
+        let dropped = self.server.connect(NoTls).and_then(|mut c| {
+            c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+        });
+        if let Err(err) = dropped {
+            eprintln!("warning: test database {} not dropped: {err}", self.name);
+        }
+    }
+}
+
+/// `url` with its database replaced by `name` (user, host, port and parameters kept).
+fn with_dbname(url: &str, name: &str) -> Result<String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad_url("须为 postgres:// 形式的地址"))?;
+    let (target, query) = match rest.split_once('?') {
+        Some((target, query)) => (target, Some(query)),
+        None => (rest, None),
+    };
+    let authority = target.split('/').next().unwrap_or(target);
+    Ok(match query {
+        Some(query) => format!("{scheme}://{authority}/{name}?{query}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn every_sqlite_migration_has_its_postgres_twin_and_the_files_are_all_listed() {
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
+        let sqlite: Vec<&str> = super::super::sqlite::MIGRATIONS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(listed, sqlite, "schemas/hub/postgres mirrors schemas/hub");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/hub/postgres");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("schemas/hub/postgres")
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter_map(|n| n.strip_suffix(".sql").map(str::to_owned))
+            .collect();
+        on_disk.sort();
+        assert_eq!(listed, on_disk);
+    }
+
+    #[test]
+    fn a_scratch_database_url_keeps_user_host_and_parameters() {
+        assert_eq!(
+            with_dbname("postgresql://hub@%2Ftmp%2Fpg/postgres", "t1").expect("url"),
+            "postgresql://hub@%2Ftmp%2Fpg/t1"
+        );
+        assert_eq!(
+            with_dbname("postgres://a:b@127.0.0.1:5433?sslmode=disable", "t2").expect("url"),
+            "postgres://a:b@127.0.0.1:5433/t2?sslmode=disable"
+        );
+        let err = with_dbname("host=/tmp dbname=x", "t3").expect_err("not a URL");
+        assert_eq!(err.code(), "bad_input");
+        assert_eq!(err.field().as_deref(), Some("database"));
+    }
+
+    #[test]
+    fn a_store_describes_itself_without_the_password() {
+        let store = PgStore {
+            config: parse_config("postgres://hub:secret@db.example:5433/county").expect("url"),
+            client: None,
+            statements: HashMap::new(),
+        };
+        assert_eq!(store.describe(), "PostgreSQL hub@db.example:5433/county");
+        let err = PgStore::open("postgres://hub@db:notaport/x", || unreachable!())
+            .err()
+            .expect("refused");
+        assert_eq!(err.code(), "bad_input");
+    }
+}
