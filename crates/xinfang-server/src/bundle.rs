@@ -6,7 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use xinfang_core::{Error, model::Role, ops, sync};
+use xinfang_core::{
+    Error,
+    audit::{self, Entry},
+    auth::Session,
+    model::Role,
+    ops, sync,
+};
 use xinfang_sync::bundle;
 
 use crate::data;
@@ -25,7 +31,7 @@ fn admin_register(
     data_dir: &Path,
     user: Option<String>,
     password: Option<String>,
-) -> anyhow::Result<xinfang_core::Register> {
+) -> anyhow::Result<(xinfang_core::Register, Session)> {
     if !data::register_path(data_dir).exists() {
         return Err(Error::NotInitialised.into());
     }
@@ -50,7 +56,37 @@ fn admin_register(
         }
         .into());
     }
-    Ok(register)
+    Ok((register, session))
+}
+
+/// Records a bundle export or import in the audit trail: the whole log leaves or enters the
+/// register on a stick, which 等保 wants on record like any export. A failure to write the
+/// row is reported, never hidden.
+fn record(
+    register: &xinfang_core::Register,
+    session: &Session,
+    operation: &str,
+    file: &Path,
+    result: Result<String, &anyhow::Error>,
+) -> anyhow::Result<()> {
+    let mut entry = Entry::new(Some(session), audit::DESK_CLI, operation);
+    entry.object = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match result {
+        Ok(detail) => entry.detail = detail,
+        Err(err) => {
+            let (code, message) = match err.downcast_ref::<Error>() {
+                Some(e) => (e.code().to_owned(), e.to_api().message),
+                None => ("bundle_failed".to_owned(), err.to_string()),
+            };
+            entry.outcome = code;
+            entry.detail = message;
+        }
+    }
+    audit::record(register.conn(), register.now(), &entry)?;
+    Ok(())
 }
 
 /// `xinfang bundle export --out FILE`.
@@ -61,12 +97,24 @@ pub fn export(
     user: Option<String>,
     password: Option<String>,
 ) -> anyhow::Result<()> {
-    let register = admin_register(data_dir, user, password)?;
+    let (register, session) = admin_register(data_dir, user, password)?;
     if let Some(code) = enrolment_code {
         sync::set_enrolment_code(&register, code)?;
     }
-    let (bytes, summary) = sync::export_bundle(&register, random_32()?, random_32()?)?;
-    write_atomically(out, &bytes)?;
+    let written = sync::export_bundle(&register, random_32()?, random_32()?)
+        .map_err(anyhow::Error::from)
+        .and_then(|(bytes, summary)| {
+            write_atomically(out, &bytes)?;
+            Ok((bytes, summary))
+        });
+    let noted = written.as_ref().map(|(_, s)| {
+        format!(
+            "导出本中心第 {} 号之后的 {} 条事件",
+            s.acknowledged, s.events
+        )
+    });
+    record(&register, &session, "bundle_export", out, noted)?;
+    let (bytes, summary) = written?;
     // Machine-readable lines first (scripts and tests read them), then the explanation.
     println!("events: {}", summary.events);
     println!("through: {}", summary.through);
@@ -95,10 +143,20 @@ pub fn import(
     user: Option<String>,
     password: Option<String>,
 ) -> anyhow::Result<()> {
-    let mut register = admin_register(data_dir, user, password)?;
-    let bytes = read_bundle(file)?;
-    let done = sync::import_bundle(&register, &bytes, trust_hub_key)?;
-    let applied = xinfang_core::county::apply_inbox(&mut register)?;
+    let (mut register, session) = admin_register(data_dir, user, password)?;
+    let imported = read_bundle(file).and_then(|bytes| {
+        let done = sync::import_bundle(&register, &bytes, trust_hub_key)?;
+        let applied = xinfang_core::county::apply_inbox(&mut register)?;
+        Ok((done, applied))
+    });
+    let noted = imported.as_ref().map(|(done, applied)| {
+        format!(
+            "县级确认至第 {} 号，县级下发 {} 条（新收 {} 条，处理 {} 条，未能处理 {} 条）",
+            done.acknowledged, done.events, done.inbox_added, applied.applied, applied.refused
+        )
+    });
+    record(&register, &session, "bundle_import", file, noted)?;
+    let (done, applied) = imported?;
     println!("acknowledged: {}", done.acknowledged);
     println!("inbox_added: {}", done.inbox_added);
     println!(

@@ -370,4 +370,28 @@ fn bundles_carry_the_exchange_without_a_network_and_refuse_any_change() {
     server_hub.stop();
     let out = run(xinfang(a).arg("verify"));
     assert!(out.status.success(), "verify: {}", stdout(&out));
+
+    // Every export and import, refused ones too, is in the desk's audit trail (verify above
+    // has checked its chain).
+    let conn = open_register(a);
+    let rows: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT operation, outcome, object FROM audit_log
+             WHERE operation LIKE 'bundle_%' ORDER BY seq",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    let has = |op: &str, outcome: &str, file: &str| {
+        rows.iter()
+            .any(|(o, r, f)| o == op && r == outcome && f == file)
+    };
+    assert!(has("bundle_export", "ok", "a1"), "{rows:?}");
+    assert!(
+        has("bundle_import", "bundle_tampered", "h1-changed"),
+        "{rows:?}"
+    );
+    assert!(has("bundle_import", "ok", "h1"), "{rows:?}");
 }
