@@ -217,21 +217,23 @@ fn the_panel_shows_how_far_a_run_under_way_has_got() {
     assert_eq!(started["progress"]["to_push"], total);
     assert_eq!(started["progress"]["pushed"], 0);
     sync::record_mark(&desk.register, total / 2).expect("a batch");
-    sync::record_pulled(&desk.register, &[county_event(1), county_event(2)], 102)
-        .expect("a page");
+    sync::record_pulled(&desk.register, &[county_event(1), county_event(2)], 102).expect("a page");
     let halfway = desk.ok(&admin, "sync_status", json!({}));
     assert_eq!(halfway["progress"]["pushed"], total / 2);
     assert_eq!(halfway["progress"]["pulled"], 2);
     assert_eq!(halfway["events_waiting"], total - total / 2);
 
-    desk.clock.set(xinfang_tests::test_now() + chrono::Duration::seconds(1));
+    desk.clock
+        .set(xinfang_tests::test_now() + chrono::Duration::seconds(1));
     sync::record_success(&desk.register).expect("done");
     let done = desk.ok(&admin, "sync_status", json!({}));
     assert_eq!(done["progress"], serde_json::Value::Null, "{done}");
     // A run that fails has ended too.
-    desk.clock.set(xinfang_tests::test_now() + chrono::Duration::seconds(2));
+    desk.clock
+        .set(xinfang_tests::test_now() + chrono::Duration::seconds(2));
     sync::record_attempt(&desk.register).expect("start");
-    desk.clock.set(xinfang_tests::test_now() + chrono::Duration::seconds(3));
+    desk.clock
+        .set(xinfang_tests::test_now() + chrono::Duration::seconds(3));
     sync::record_error(&desk.register, "unreachable", "无法连接县级枢纽").expect("fail");
     let failed = desk.ok(&admin, "sync_status", json!({}));
     assert_eq!(failed["progress"], serde_json::Value::Null, "{failed}");

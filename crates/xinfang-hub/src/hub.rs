@@ -419,9 +419,13 @@ impl Hub {
     /// The acknowledged mark of the centre's origin.
     pub fn mark(&mut self, centre: &Centre) -> Result<MarkResponse> {
         let origin = enrolled_origin(centre)?;
-        Ok(MarkResponse {
-            acknowledged: self.store.begin()?.mark(origin)?,
-        })
+        let mut tx = self.store.begin()?;
+        let acknowledged = tx.mark(origin)?;
+        let id = match acknowledged {
+            0 => None,
+            seq => tx.id_at(origin, seq)?,
+        };
+        Ok(MarkResponse { acknowledged, id })
     }
 
     /// Takes a batch from `centre` in one transaction.
@@ -597,6 +601,10 @@ impl Hub {
         if !payload.is_object() {
             return Err(bad("payload", "事件内容须为 JSON 对象"));
         }
+        // A malformed 交办 or 督办 is refused here, to the county administrator who can fix it,
+        // rather than at a township desk days later.
+        xinfang_sync::county::check(kind, &payload)
+            .map_err(|invalid| bad(format!("payload.{}", invalid.field), invalid.message))?;
         let now = self.now();
         let id = self.clock.next_id();
         let mut tx = self.store.begin()?;
@@ -645,6 +653,8 @@ impl Hub {
                     format!("无法发布 {kind}：类型为空、不可同步或内容不是 JSON 对象"),
                 ));
             }
+            xinfang_sync::county::check(kind.trim(), payload)
+                .map_err(|invalid| bad(format!("payload.{}", invalid.field), invalid.message))?;
             ids.push(self.clock.next_id());
         }
         let mut tx = self.store.begin()?;
@@ -1072,6 +1082,44 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_directive_is_refused_at_publish_and_nothing_is_stored() {
+        let mut f = fixture();
+        let a = enrolled(&mut f.hub, "XF3301", 1);
+        for (kind, payload, field) in [
+            (
+                "county.assignment",
+                serde_json::json!({"from_unit": "某县信访局", "matter": {}}),
+                "payload.payload",
+            ),
+            (
+                "county.forward",
+                serde_json::json!({"reference": "转〔2026〕1号", "from_unit": "某县信访局",
+                    "due_on": "12月20日", "matter": {}}),
+                "payload.due_on",
+            ),
+            (
+                "county.reminder",
+                serde_json::json!({"reference": "催〔2026〕1号", "from_unit": "某县信访局",
+                    "matter_id": Uuid::nil(), "message": " "}),
+                "payload.message",
+            ),
+        ] {
+            let err = f
+                .hub
+                .publish(Target::Centre(a.id), kind, payload.clone())
+                .expect_err("malformed");
+            assert_eq!(err.code(), "bad_input", "{kind}");
+            assert!(err.to_string().contains(field), "{kind}: {err}");
+            let err = f
+                .hub
+                .publish_batch(Target::Centre(a.id), vec![(kind.to_owned(), payload)])
+                .expect_err("malformed in a batch too");
+            assert_eq!(err.code(), "bad_input", "{kind}");
+        }
+        assert!(f.hub.pull(&a, 0, None).expect("pull").events.is_empty());
+    }
+
+    #[test]
     fn pull_gives_a_centre_its_routes_and_the_common_ones_in_order() {
         let mut f = fixture();
         let a = enrolled(&mut f.hub, "XF3301", 1);
@@ -1081,14 +1129,14 @@ mod tests {
             .hub
             .publish(
                 Target::Centre(a.id),
-                "county.assignment",
+                "county.notice",
                 serde_json::json!({"n": 1}),
             )
             .expect("publish");
         f.hub
             .publish(
                 Target::Centre(b.id),
-                "county.assignment",
+                "county.notice",
                 serde_json::json!({"n": 2}),
             )
             .expect("publish");

@@ -28,20 +28,30 @@ fn published_events_are_pulled_in_order_after_the_cursor() {
     // A's own events are the county's to read, not routed back to A.
     let (status, _) = hub.push(&a.credential, &events(a.origin, 1..=5));
     assert_eq!(status, 200);
-    let assignment = json!({"matter_number": "XF3301-2026-000001", "unit": "县住房和城乡建设局", "due": "2026-12-28"});
+    let assignment = json!({
+        "reference": "某县信访局交〔2026〕7号",
+        "from_unit": "某县信访局",
+        "due_on": "2026-12-28",
+        "matter": {"summary": "物业维修基金使用问题"},
+    });
     let p1 = publish(&hub, &a.id.to_string(), "county.assignment", &assignment);
     let q1 = publish(
         &hub,
         &b.id.to_string(),
         "county.forward",
-        &json!({"unit": "县人社局"}),
+        &json!({"reference": "某县信访局转〔2026〕2号", "from_unit": "某县信访局", "matter": {}}),
     );
     let r1 = publish(&hub, "all", "county.calendar", &json!({"year": 2027}));
     let p2 = publish(
         &hub,
         &a.id.to_string(),
         "county.supervision",
-        &json!({"level": "督办"}),
+        &json!({
+            "reference": "某县信访局督〔2026〕1号",
+            "from_unit": "某县信访局",
+            "matter_id": "0190f5a0-0000-7000-8000-000000000001",
+            "message": "请加快办理",
+        }),
     );
     assert!(p1 < q1 && q1 < r1 && r1 < p2);
 
