@@ -121,9 +121,10 @@ pub fn router(state: AppState, ui_dir: Option<PathBuf>) -> Router {
     }
 }
 
-/// Whether a caller at `peer` must show a paired desk token.
+/// Whether a caller at `peer` must show a paired desk token. Canonical first: on a `[::]`
+/// listener the host's own IPv4 calls arrive as `::ffff:127.0.0.1`.
 fn needs_pairing(lan: LanPolicy, peer: &SocketAddr) -> bool {
-    lan.require_pairing && (lan.treat_loopback_as_lan || !peer.ip().is_loopback())
+    lan.require_pairing && (lan.treat_loopback_as_lan || !peer.ip().to_canonical().is_loopback())
 }
 
 /// The desk token of a request: the header, or the browser's cookie.
