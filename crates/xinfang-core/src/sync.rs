@@ -233,6 +233,20 @@ pub fn record_mark(register: &Register, acknowledged: i64) -> Result<()> {
     Ok(())
 }
 
+/// The id of this centre's own event at `seq`, if the register has one.
+pub fn own_event_id(register: &Register, seq: i64) -> Result<Option<Uuid>> {
+    let origin = register.centre()?.origin;
+    let id: Option<String> = register
+        .conn()
+        .query_row(
+            "SELECT id FROM events WHERE origin = ?1 AND seq = ?2",
+            params![origin.to_string(), seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(id.and_then(|id| Uuid::parse_str(&id).ok()))
+}
+
 /// Up to `limit` of this centre's own events with seq above `after`, in seq order, in the form
 /// they travel in (`xinfang_sync::wire_form`: `user.*` without payload).
 pub fn outbox(register: &Register, after: i64, limit: usize) -> Result<Vec<WireEvent>> {

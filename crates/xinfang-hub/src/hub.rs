@@ -983,7 +983,13 @@ mod tests {
         let r = push(&mut f.hub, &centre, &[3]);
         assert_eq!(r.acknowledged, 5);
         assert!(r.held.is_empty());
-        assert_eq!(f.hub.mark(&centre).expect("mark").acknowledged, 5);
+        let mark = f.hub.mark(&centre).expect("mark");
+        assert_eq!(mark.acknowledged, 5);
+        assert_eq!(
+            mark.id,
+            Some(event(1, 5).id),
+            "the event at the mark names itself"
+        );
         let status = &f.hub.centres().expect("list")[0];
         assert_eq!((status.acknowledged, status.held), (5, 0));
     }

@@ -199,7 +199,20 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     };
     let token = Some(credential.as_str());
 
-    let MarkResponse { acknowledged } = hub.get("/api/v1/mark", token)?;
+    let MarkResponse { acknowledged, id } = hub.get("/api/v1/mark", token)?;
+    // The hub's event at the mark must be ours: a register restored from an older backup has
+    // other events (or none) there, and taking the mark would leave them unsent for ever.
+    if let Some(id) = id {
+        let ours = locked(register, |r| sync::own_event_id(r, acknowledged))?;
+        if ours != Some(id) {
+            return Err(SyncFailure::new(
+                "register_behind_hub",
+                format!(
+                    "县级枢纽已有本中心第 {acknowledged} 号事件，但与本机登记簿中的不同（或本机没有）：本机登记簿可能是从较早的备份恢复的。为免本机新登记的事件不能上报，同步已暂停，本机登记不受影响；请联系系统管理员与县信访局核对"
+                ),
+            ));
+        }
+    }
     locked(register, |r| sync::record_mark(r, acknowledged))?;
     let mut mark = acknowledged;
     loop {

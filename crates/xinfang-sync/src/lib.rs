@@ -181,6 +181,13 @@ pub struct PushResponse {
 pub struct MarkResponse {
     /// The highest contiguous seq the hub has of this centre's origin (0 for none).
     pub acknowledged: i64,
+    /// The id of the event the hub has at `acknowledged` (absent at 0 and from older hubs).
+    /// Why: a register restored from an older backup writes new events under seqs the hub
+    /// already has from before; without this the centre would take the mark, never send those
+    /// new events, and show nothing waiting. With it, it sees the hub's event at the mark is
+    /// not its own and stops instead (`register_behind_hub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
 }
 
 /// One event routed to the pulling centre, with the hub's arrival cursor.

@@ -664,12 +664,18 @@ fn this_or<'a>(a: &'a mut Centre, b: &'a mut Centre, round: usize) -> &'a mut Ce
 }
 
 fn copy_hub_files(from: &Path, to: &Path) {
-    for name in ["hub.db-wal", "hub.db-shm"] {
-        let _ = std::fs::remove_file(to.join(name));
+    copy_sqlite_file(from, to, "hub.db");
+}
+
+/// Copies a SQLite file and its write-ahead log (the process that had it open is gone), and
+/// removes the target's old log and shared memory first.
+fn copy_sqlite_file(from: &Path, to: &Path, name: &str) {
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(to.join(format!("{name}{suffix}")));
     }
-    for name in ["hub.db", "hub.db-wal"] {
-        if from.join(name).exists() {
-            std::fs::copy(from.join(name), to.join(name)).expect("copy");
+    for file in [name.to_owned(), format!("{name}-wal")] {
+        if from.join(&file).exists() {
+            std::fs::copy(from.join(&file), to.join(&file)).expect("copy");
         }
     }
 }
@@ -782,4 +788,77 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_and_new_county_eve
         "seed {seed}: A pushed again what the hub lost ({acknowledged_before} → {acknowledged})"
     );
     verify_everywhere(seed, hub, hub_dir.path(), [&mut a, &mut b]);
+}
+
+#[test]
+fn a_desk_restored_from_an_older_backup_stops_instead_of_leaving_new_events_unsent() {
+    let seed = faults::seed();
+    let hub_dir = tempfile::tempdir().expect("hub dir");
+    let backup = tempfile::tempdir().expect("backup dir");
+    let hub = HubProcess::start(hub_dir.path(), &[]);
+    let proxy = FaultProxy::start(hub.port, seed, 0);
+    let mut a = Centre::new("XF3301", 2, hub_dir.path(), &proxy);
+    a.register_matter(seed, 1);
+    synced_once(seed, &a);
+    a.stop();
+    copy_sqlite_file(a.dir.path(), backup.path(), "register.db");
+    a.start();
+    for n in 0..3 {
+        a.register_matter(seed, 10 + n);
+    }
+    synced_once(seed, &a);
+    let origin: String = open_register_read_only(a.dir.path())
+        .query_row("SELECT origin FROM centre", [], |r| r.get(0))
+        .expect("origin");
+    let hub_mark = |what: &str| -> i64 {
+        hub_db(hub_dir.path())
+            .query_row(
+                "SELECT acknowledged FROM marks WHERE origin = ?1",
+                [&origin],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    };
+    let before = hub_mark("mark before");
+
+    // The register goes back to the backup; a clerk registers a matter, whose events take
+    // seqs the hub already has from before.
+    a.stop();
+    copy_sqlite_file(backup.path(), a.dir.path(), "register.db");
+    a.start();
+    a.register_matter(seed, 99);
+    let matter = a.open_matters.last().expect("matter").clone();
+    a.request_sync(seed);
+    wait_status(seed, &a, "the refusal", Duration::from_secs(30), |s| {
+        s["last_error"]["code"] == "register_behind_hub"
+    });
+    let status = a.status();
+    assert!(
+        status["events_waiting"].as_i64().is_some_and(|n| n > 0),
+        "seed {seed}: the new events show as unsent, not as acknowledged: {status}"
+    );
+    assert_eq!(
+        hub_mark("mark after"),
+        before,
+        "seed {seed}: the hub is untouched"
+    );
+    let at_hub: i64 = hub_db(hub_dir.path())
+        .query_row(
+            "SELECT count(*) FROM events WHERE payload LIKE ?1",
+            [format!("%{matter}%")],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(
+        at_hub, 0,
+        "seed {seed}: nothing of the new matter went under a taken seq"
+    );
+    a.stop();
+    hub.stop();
+    let out = run(xinfang(a.dir.path()).arg("verify"));
+    assert!(
+        out.status.success(),
+        "seed {seed}: verify: {}",
+        stdout(&out)
+    );
 }
