@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/mark", get(mark))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
+        .route("/api/v1/person-matters", post(person_matters))
         .fallback(no_endpoint)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -414,6 +415,36 @@ async fn pull(
             json_reply(response, note)
         })
     })
+    .await
+}
+
+async fn person_matters(
+    State(state): State<AppState>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let credential = bearer(&headers);
+    let request = parse_body::<xinfang_sync::lookup::PersonMattersRequest>(&headers, body);
+    run(
+        state,
+        "POST /api/v1/person-matters".into(),
+        remote,
+        move |hub| {
+            authenticated(hub, credential.as_deref(), |hub, centre| {
+                let response = hub.person_matters(centre, request?)?;
+                // The log names no ID number: only that a lookup was made and what it found.
+                let note = Note {
+                    code: None,
+                    message: Some(format!(
+                        "跨中心查询信访人，其他中心事项 {} 件",
+                        response.matters.len()
+                    )),
+                };
+                json_reply(response, note)
+            })
+        },
+    )
     .await
 }
 

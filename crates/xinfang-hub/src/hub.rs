@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::DateTime;
 use uuid::Uuid;
+use xinfang_sync::lookup::{self, CentreMatter, PersonMattersRequest, PersonMattersResponse};
 use xinfang_sync::{
     Anchor, EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse,
     Rejected, WireEvent, codes, contiguous_mark, is_syncable, wire_form,
@@ -581,6 +582,100 @@ impl Hub {
                 id: at_after,
             }),
         })
+    }
+
+    /// The cross-centre person lookup: matters of the person with `id_number` at centres
+    /// other than the asking one, from what those centres pushed. Only where, when, which
+    /// class and which steps; 检举控告 matters are left out (`xinfang_sync::lookup`).
+    pub fn person_matters(
+        &mut self,
+        centre: &Centre,
+        request: PersonMattersRequest,
+    ) -> Result<PersonMattersResponse> {
+        let asking = enrolled_origin(centre)?;
+        let id_number = request.id_number.trim().to_ascii_uppercase();
+        if !lookup::plausible_id_number(&id_number) {
+            return Err(bad("id_number", "证件号码应为 6～32 位字母或数字"));
+        }
+        // Scans of the log: a lookup is a person's explicit question at check-in, not a hot
+        // path, and the log is the only place the hub keeps centres' data.
+        const SCAN: usize = 1_000;
+        let mut tx = self.store.begin()?;
+        let names: std::collections::HashMap<Uuid, (String, String)> = tx
+            .centres()?
+            .into_iter()
+            .filter_map(|c| c.origin.map(|o| (o, (c.code, c.name))))
+            .collect();
+        let mut persons: Vec<(Uuid, String)> = Vec::new();
+        for kind in ["person.registered", "person.updated"] {
+            for event in tx.events_where(kind, None, "id_number", &id_number, SCAN)? {
+                let person = event.payload.get("person_id").and_then(|v| v.as_str());
+                if let Some(person) = person
+                    && event.origin != asking
+                    && !persons
+                        .iter()
+                        .any(|(o, p)| *o == event.origin && p == person)
+                {
+                    persons.push((event.origin, person.to_owned()));
+                }
+            }
+        }
+        let mut matters = Vec::new();
+        for (origin, person) in &persons {
+            for event in tx.events_mentioning(*origin, "matter.registered", person, SCAN)? {
+                let payload = &event.payload;
+                let names_person = payload
+                    .get("petitioners")
+                    .and_then(|p| p.as_array())
+                    .is_some_and(|list| {
+                        list.iter()
+                            .any(|p| p.get("person_id").and_then(|v| v.as_str()) == Some(person))
+                    });
+                let class = payload
+                    .get("matter_class")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                let Some(matter_id) = payload.get("matter_id").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                if !names_person || class == "accusation" {
+                    continue;
+                }
+                let steps = tx
+                    .events_where(
+                        "matter.step_recorded",
+                        Some(*origin),
+                        "matter_id",
+                        matter_id,
+                        SCAN,
+                    )?
+                    .into_iter()
+                    .filter_map(|s| {
+                        s.payload
+                            .get("kind")
+                            .and_then(|k| k.as_str())
+                            .map(str::to_owned)
+                    })
+                    .collect();
+                let (centre_code, centre_name) = names.get(origin).cloned().unwrap_or_default();
+                matters.push(CentreMatter {
+                    centre_code,
+                    centre_name,
+                    received_at: payload
+                        .get("received_at")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    matter_class: class.to_owned(),
+                    steps,
+                });
+            }
+        }
+        drop(tx);
+        matters.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+        let truncated = matters.len() > lookup::MAX_MATTERS;
+        matters.truncate(lookup::MAX_MATTERS);
+        Ok(PersonMattersResponse { matters, truncated })
     }
 
     /// Stores a county event with the hub's own origin and the next hub seq, routed to one

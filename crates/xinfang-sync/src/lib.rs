@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 pub mod bundle;
 pub mod county;
+pub mod lookup;
 
 /// One event as it travels between a centre and the hub. Fields only ever grow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -86,6 +86,28 @@ pub trait Tx {
     /// Events routed to `centre` (or to all) with cursor > `after`, ascending, at most `limit`.
     fn routed(&mut self, centre: Uuid, after: i64, limit: usize) -> Result<Vec<Routed>>;
 
+    /// Logged events of kind `kind`, from `origin` or (for `None`) from any origin, whose
+    /// payload has the top-level string `field` equal to `value`, in cursor order, at most
+    /// `limit`. For the cross-centre person lookup; `field` is one of the hub's own constants,
+    /// never caller input.
+    fn events_where(
+        &mut self,
+        kind: &str,
+        origin: Option<Uuid>,
+        field: &'static str,
+        value: &str,
+        limit: usize,
+    ) -> Result<Vec<WireEvent>>;
+    /// Logged events of `origin` and `kind` whose payload text contains `needle` (an id), in
+    /// cursor order, at most `limit`: candidates the caller checks properly.
+    fn events_mentioning(
+        &mut self,
+        origin: Uuid,
+        kind: &str,
+        needle: &str,
+        limit: usize,
+    ) -> Result<Vec<WireEvent>>;
+
     /// Records one request; a request of a known centre also counts as its last contact.
     fn append_log(&mut self, entry: &LogEntry) -> Result<()>;
     /// The newest `limit` log entries (of one centre, if given), newest first.

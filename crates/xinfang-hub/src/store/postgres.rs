@@ -680,6 +680,42 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
+    fn events_where(
+        &mut self,
+        kind: &str,
+        origin: Option<Uuid>,
+        field: &'static str,
+        value: &str,
+        max: usize,
+    ) -> Result<Vec<WireEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE kind = $1 \
+               AND ($2::uuid IS NULL OR origin = $2) AND payload ->> $3 = $4 \
+             ORDER BY cursor LIMIT $5"
+        );
+        self.query(&sql, &[&kind, &origin, &field, &value, &limit(max)])?
+            .iter()
+            .map(|r| event_row(r, 0))
+            .collect()
+    }
+
+    fn events_mentioning(
+        &mut self,
+        origin: Uuid,
+        kind: &str,
+        needle: &str,
+        max: usize,
+    ) -> Result<Vec<WireEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE origin = $1 AND kind = $2 \
+               AND strpos(payload::text, $3) > 0 ORDER BY cursor LIMIT $4"
+        );
+        self.query(&sql, &[&origin, &kind, &needle, &limit(max)])?
+            .iter()
+            .map(|r| event_row(r, 0))
+            .collect()
+    }
+
     fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
         self.execute(
             "INSERT INTO request_log \

@@ -459,6 +459,53 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn events_where(
+        &mut self,
+        kind: &str,
+        origin: Option<Uuid>,
+        field: &'static str,
+        value: &str,
+        limit: usize,
+    ) -> Result<Vec<WireEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE kind = ?1 \
+               AND (?2 IS NULL OR origin = ?2) AND json_extract(payload, ?3) = ?4 \
+             ORDER BY cursor LIMIT ?5"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(
+            params![
+                kind,
+                origin.map(|o| o.to_string()),
+                format!("$.{field}"),
+                value,
+                limit
+            ],
+            |r| event_row(r, 0),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn events_mentioning(
+        &mut self,
+        origin: Uuid,
+        kind: &str,
+        needle: &str,
+        limit: usize,
+    ) -> Result<Vec<WireEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE origin = ?1 AND kind = ?2 \
+               AND instr(payload, ?3) > 0 ORDER BY cursor LIMIT ?4"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![origin.to_string(), kind, needle, limit], |r| {
+            event_row(r, 0)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
         let centre = entry.centre_id.map(|c| c.to_string());
         self.tx

@@ -4,6 +4,7 @@
 mod compressed;
 mod crash;
 mod enrol;
+mod lookup;
 mod pull;
 mod push;
 mod security;
