@@ -1,7 +1,8 @@
 //! Tauri commands: one-line adapters. `op_call` reaches every operation of the core's single
 //! list (so nothing here needs updating when an operation is added); `changes_wait` is the
 //! window's side of the change feed; `app_status` and `app_setup` are the shell's own
-//! first-start choice.
+//! first-start choice (a desk pairs with an `https://` host there), `lan_pair_code` the host
+//! administrator's one-time code for a desk.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -9,7 +10,7 @@ use tauri::State;
 use xinfang_core::ApiError;
 
 use crate::{
-    config::{Mode, ShellConfig},
+    config::{HostLink, Mode, ShellConfig, check_host},
     state::{Backend, DeskState},
 };
 
@@ -43,6 +44,16 @@ pub struct AppStatus {
     pub initialised: bool,
     /// Desk mode: the host address.
     pub host_url: Option<String>,
+    /// Desk mode: the pinned fingerprint of the host's certificate.
+    pub host_fingerprint: Option<String>,
+    /// Desk mode: whether this desk holds a pairing token.
+    pub paired: bool,
+    /// Host mode, serving the LAN: the bound address.
+    pub lan_listen: Option<String>,
+    /// Host mode, serving the LAN with TLS: the certificate's fingerprint that desks type in.
+    pub lan_fingerprint: Option<String>,
+    /// Host mode: why the LAN server did not start, if it did not.
+    pub lan_error: Option<String>,
     /// Host mode: where the register file is.
     pub data_dir: String,
     /// Why the register could not be opened, if it could not.
@@ -75,9 +86,20 @@ fn status(state: &DeskState) -> AppStatus {
         Backend::Unconfigured => (false, None),
         Backend::Broken(err) => (false, Some(err.clone())),
     };
+    let lan = state.lan.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let (lan_listen, lan_fingerprint, lan_error) = match lan {
+        Some(Ok(serving)) => (Some(serving.addr.to_string()), serving.fingerprint, None),
+        Some(Err(err)) => (None, None, Some(err)),
+        None => (None, None, None),
+    };
     AppStatus {
         mode: config.as_ref().map(|c| c.mode),
         initialised,
+        host_fingerprint: config.as_ref().and_then(|c| c.host_fingerprint.clone()),
+        paired: config.as_ref().is_some_and(|c| c.desk_token.is_some()),
+        lan_listen,
+        lan_fingerprint,
+        lan_error,
         host_url: config.and_then(|c| c.host_url),
         data_dir: state.dirs.data.display().to_string(),
         error,
@@ -92,6 +114,13 @@ pub struct SetupInput {
     /// Desk: the host address.
     #[serde(default)]
     pub host_url: Option<String>,
+    /// Desk, `https://` host: the fingerprint of the host's certificate.
+    #[serde(default)]
+    pub host_fingerprint: Option<String>,
+    /// Desk, `https://` host: the one-time pairing code from the host (not needed again when
+    /// the desk is already paired with this host and this certificate).
+    #[serde(default)]
+    pub pairing_code: Option<String>,
     /// Host: centre code for case numbers.
     #[serde(default)]
     pub centre_code: Option<String>,
@@ -110,24 +139,12 @@ pub struct SetupInput {
 #[tauri::command(async)]
 pub fn app_setup(state: State<'_, DeskState>, input: SetupInput) -> Result<AppStatus, ApiError> {
     let config = match input.mode {
-        Mode::Desk => {
-            let url = input.host_url.as_deref().map(str::trim).unwrap_or("");
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ApiError {
-                    code: "invalid_url".into(),
-                    message: "请填写主机地址，例如 http://192.168.1.10:8686".into(),
-                    field: Some("host_url".into()),
-                });
-            }
-            ShellConfig {
-                mode: Mode::Desk,
-                host_url: Some(url.to_owned()),
-                serve_lan: None,
-            }
-        }
+        Mode::Desk => desk_config(&state, &input)?,
         Mode::Host => ShellConfig {
             mode: Mode::Host,
             host_url: None,
+            host_fingerprint: None,
+            desk_token: None,
             serve_lan: input.serve_lan.clone(),
         },
     };
@@ -161,4 +178,59 @@ pub fn app_setup(state: State<'_, DeskState>, input: SetupInput) -> Result<AppSt
         field: None,
     })?;
     Ok(status(&state))
+}
+
+/// The desk's settings from the form: the host checked, and for `https://` paired once with the
+/// code (kept from before when the same host and certificate are already paired).
+fn desk_config(state: &DeskState, input: &SetupInput) -> Result<ShellConfig, ApiError> {
+    let link = check_host(
+        input.host_url.as_deref().unwrap_or(""),
+        input.host_fingerprint.as_deref(),
+    )?;
+    let (fingerprint, desk_token) = match &link {
+        HostLink::Loopback(_) => (None, None),
+        HostLink::Pinned(url, pin) => {
+            let fingerprint = xinfang_tls::format_fingerprint(pin);
+            let code = input.pairing_code.as_deref().map(str::trim).unwrap_or("");
+            let kept = state
+                .config
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .filter(|c| {
+                    c.mode == Mode::Desk
+                        && c.host_url.as_deref().map(|u| u.trim_end_matches('/')) == Some(url)
+                        && c.host_fingerprint.as_deref() == Some(&fingerprint)
+                })
+                .and_then(|c| c.desk_token.clone());
+            let token = match kept {
+                Some(token) if code.is_empty() => token,
+                _ if code.is_empty() => {
+                    return Err(ApiError {
+                        code: "required".into(),
+                        message: "请填写配对码：由主机管理员在主机的“设置”中生成（或在主机上运行 xinfang pair），10 分钟内有效".into(),
+                        field: Some("pairing_code".into()),
+                    });
+                }
+                _ => crate::state::pair(&link, code)?,
+            };
+            (Some(fingerprint), Some(token))
+        }
+    };
+    Ok(ShellConfig {
+        mode: Mode::Desk,
+        host_url: Some(link.url().to_owned()),
+        host_fingerprint: fingerprint,
+        desk_token,
+        serve_lan: None,
+    })
+}
+
+/// Host mode: a one-time code (valid ten minutes) that pairs one LAN desk; administrators only.
+#[tauri::command(async)]
+pub fn lan_pair_code(
+    state: State<'_, DeskState>,
+    token: Option<String>,
+) -> Result<String, ApiError> {
+    state.pair_code(token.as_deref())
 }

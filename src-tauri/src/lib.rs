@@ -32,6 +32,7 @@ pub fn run() {
             commands::changes_wait,
             commands::app_status,
             commands::app_setup,
+            commands::lan_pair_code,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context is generated at build time and is valid");

@@ -1,5 +1,11 @@
 //! What the shell holds while running: in host mode the open register (shared with the LAN
-//! server when that is on) and its county sync worker, in desk mode the host's address.
+//! server when that is on) and its county sync worker, in desk mode the host's address, the
+//! pinned fingerprint of its certificate and this desk's pairing token.
+//!
+//! The LAN server of a host is `xinfang serve --tls`'s: beyond loopback it speaks only TLS with
+//! the certificate made once in `<data>/tls/`, and `xinfang_server::http`'s pairing guard
+//! refuses desks without a token. A desk talks to an `https://` host only through
+//! `xinfang_tls::client::Pinned`, which accepts exactly the fingerprint typed at setup.
 
 use std::sync::{Arc, Mutex};
 
@@ -7,7 +13,66 @@ use serde_json::Value;
 use xinfang_core::{ApiError, Register, ops};
 use xinfang_server::changes::{Change, Changes, MAX_WAIT};
 
-use crate::config::{Dirs, Mode, ShellConfig};
+use crate::config::{Dirs, HostLink, Mode, ShellConfig, check_host};
+
+/// The host a desk uses, as far as the connection goes.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    /// The address and, for `https://`, the pinned certificate.
+    pub link: HostLink,
+    /// The token from pairing, sent as `X-Xinfang-Desk`.
+    pub desk_token: Option<String>,
+}
+
+/// An agent for one host: pinned for `https://`, plain for loopback `http://`.
+enum Agent {
+    Plain(ureq::Agent),
+    Pinned(xinfang_tls::client::Pinned),
+}
+
+impl Agent {
+    fn new(link: &HostLink, timeout: std::time::Duration) -> Agent {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build();
+        match link {
+            HostLink::Loopback(_) => Agent::Plain(config.into()),
+            HostLink::Pinned(_, pin) => {
+                Agent::Pinned(xinfang_tls::client::Pinned::new(*pin, config))
+            }
+        }
+    }
+
+    fn agent(&self) -> &ureq::Agent {
+        match self {
+            Agent::Plain(agent) => agent,
+            Agent::Pinned(pinned) => &pinned.agent,
+        }
+    }
+
+    /// What went wrong on the way: the host showed another certificate than the pinned one
+    /// (`host_certificate_mismatch`, at the fingerprint field), or it could not be reached.
+    fn failure(&self, url: &str, detail: &dyn std::fmt::Display, context: &str) -> ApiError {
+        if let Agent::Pinned(pinned) = self
+            && let Some(shown) = pinned.refused()
+        {
+            return ApiError {
+                code: "host_certificate_mismatch".into(),
+                message: format!(
+                    "主机（{url}）出示的证书指纹为 {shown}，与本机记录的不一致，已拒绝连接：\
+                     请到主机的“设置”中核对证书指纹（可能连接到了别的电脑）"
+                ),
+                field: Some("host_fingerprint".into()),
+            };
+        }
+        ApiError {
+            code: "unreachable".into(),
+            message: format!("无法连接接待中心主机（{url}）{context}：{detail}"),
+            field: None,
+        }
+    }
+}
 
 /// The register or the host, chosen at first start.
 pub enum Backend {
@@ -16,7 +81,7 @@ pub enum Backend {
     /// This PC holds the register, and the change feed its windows and the LAN listen to.
     Host(Arc<Mutex<Register>>, Changes),
     /// Another PC holds it.
-    Desk(String),
+    Desk(Remote),
     /// The chosen register could not be opened; the message says why.
     Broken(ApiError),
 }
@@ -33,6 +98,17 @@ pub struct DeskState {
     sync: Mutex<Option<xinfang_server::sync::SyncWorker>>,
     /// Host mode: daily backups of the register into `<data>/backups`, as `xinfang serve` does.
     backup: Mutex<Option<xinfang_server::backup::BackupWorker>>,
+    /// Host mode with "serve to the LAN": where it listens and its certificate, or why not.
+    pub lan: Mutex<Option<Result<LanServing, String>>>,
+}
+
+/// The host's LAN server as started.
+#[derive(Debug, Clone)]
+pub struct LanServing {
+    /// The bound address.
+    pub addr: std::net::SocketAddr,
+    /// The SHA-256 of its certificate, when it serves TLS (always beyond loopback).
+    pub fingerprint: Option<String>,
 }
 
 /// How often the host tries the county hub when nothing asks sooner (`xinfang serve`'s default).
@@ -67,8 +143,8 @@ impl DeskState {
     /// Loads settings and opens the backend they name.
     pub fn load(dirs: Dirs) -> DeskState {
         let config = ShellConfig::load(&dirs);
-        let backend = match &config {
-            None => Backend::Unconfigured,
+        let (backend, lan) = match &config {
+            None => (Backend::Unconfigured, None),
             Some(config) => open_backend(&dirs, config),
         };
         let sync = sync_worker(&backend);
@@ -79,6 +155,7 @@ impl DeskState {
             backend: Mutex::new(backend),
             sync: Mutex::new(sync),
             backup: Mutex::new(backup),
+            lan: Mutex::new(lan),
         }
     }
 
@@ -91,7 +168,8 @@ impl DeskState {
         if let Some(worker) = lock(&self.backup).take() {
             worker.stop();
         }
-        let backend = open_backend(&self.dirs, &config);
+        let (backend, lan) = open_backend(&self.dirs, &config);
+        *lock(&self.lan) = lan;
         *lock(&self.sync) = sync_worker(&backend);
         *lock(&self.backup) = backup_worker(&self.dirs, &backend);
         *lock(&self.backend) = backend;
@@ -124,10 +202,10 @@ impl DeskState {
                 }
                 result.map_err(|e| e.to_api())
             }
-            Backend::Desk(url) => {
-                let url = url.clone();
+            Backend::Desk(remote) => {
+                let remote = remote.clone();
                 drop(backend);
-                forward(&url, name, &input, token.as_deref())
+                forward(&remote, name, &input, token.as_deref())
             }
         }
     }
@@ -137,11 +215,11 @@ impl DeskState {
     pub async fn wait_change(&self, after: Option<u64>) -> Result<Change, ApiError> {
         enum Source {
             Local(Changes),
-            Remote(String),
+            Remote(Remote),
         }
         let source = match &*lock(&self.backend) {
             Backend::Host(_, changes) => Source::Local(changes.clone()),
-            Backend::Desk(url) => Source::Remote(url.clone()),
+            Backend::Desk(remote) => Source::Remote(remote.clone()),
             Backend::Unconfigured | Backend::Broken(_) => {
                 return Err(ApiError {
                     code: "not_configured".into(),
@@ -155,8 +233,8 @@ impl DeskState {
                 Some(after) => changes.wait(after, MAX_WAIT).await,
                 None => changes.current(),
             }),
-            Source::Remote(url) => {
-                tauri::async_runtime::spawn_blocking(move || poll_host(&url, after))
+            Source::Remote(remote) => {
+                tauri::async_runtime::spawn_blocking(move || poll_host(&remote, after))
                     .await
                     .map_err(|e| ApiError {
                         code: "internal".into(),
@@ -165,6 +243,40 @@ impl DeskState {
                     })?
             }
         }
+    }
+
+    /// Host mode: a one-time pairing code for a LAN desk, for a signed-in administrator only
+    /// (how the centre's machines are set up is the system administrator's).
+    pub fn pair_code(&self, token: Option<&str>) -> Result<String, ApiError> {
+        let Backend::Host(register, _) = &*lock(&self.backend) else {
+            return Err(ApiError {
+                code: "not_host".into(),
+                message: "只有接待中心主机才能生成配对码".into(),
+                field: None,
+            });
+        };
+        let register = lock(register);
+        let session = xinfang_core::auth::session_for_token(&register, token.unwrap_or(""))
+            .map_err(|e| e.to_api())?;
+        if session.role != xinfang_core::model::Role::Admin {
+            return Err(ApiError {
+                code: "forbidden".into(),
+                message: "只有系统管理员可以生成局域网配对码".into(),
+                field: None,
+            });
+        }
+        let random = xinfang_server::bundle::random_32().map_err(|e| ApiError {
+            code: "internal".into(),
+            message: format!("无法生成配对码：{e}"),
+            field: None,
+        })?;
+        xinfang_server::lan::issue_code_by(
+            &register,
+            random,
+            Some(&session),
+            xinfang_core::audit::DESK_HOST,
+        )
+        .map_err(|e| e.to_api())
     }
 
     /// Stops the sync and backup workers and checkpoints the WAL on exit.
@@ -187,28 +299,84 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
-fn open_backend(dirs: &Dirs, config: &ShellConfig) -> Backend {
+type LanStatus = Option<Result<LanServing, String>>;
+
+fn open_backend(dirs: &Dirs, config: &ShellConfig) -> (Backend, LanStatus) {
     match config.mode {
+        // A saved plain-HTTP address of a LAN host (from before TLS) is refused here, so the
+        // first-start form comes back and asks for https and the fingerprint.
         Mode::Desk => match &config.host_url {
-            Some(url) => Backend::Desk(url.trim_end_matches('/').to_owned()),
-            None => Backend::Unconfigured,
+            Some(url) => match check_host(url, config.host_fingerprint.as_deref()) {
+                Ok(link) => (
+                    Backend::Desk(Remote {
+                        link,
+                        desk_token: config.desk_token.clone(),
+                    }),
+                    None,
+                ),
+                Err(err) => (Backend::Broken(err), None),
+            },
+            None => (Backend::Unconfigured, None),
         },
         Mode::Host => match xinfang_server::data::open(&dirs.data) {
             Ok(register) => {
                 let register = Arc::new(Mutex::new(register));
                 let changes = Changes::new();
-                if let Some(listen) = &config.serve_lan {
-                    serve_lan(register.clone(), changes.clone(), listen.clone());
-                }
-                Backend::Host(register, changes)
+                let lan = config.serve_lan.as_ref().map(|listen| {
+                    let serving = serve_lan(
+                        register.clone(),
+                        changes.clone(),
+                        listen,
+                        &dirs.data,
+                        std::env::var(xinfang_server::lan::TREAT_LOOPBACK_AS_LAN_ENV)
+                            .is_ok_and(|v| v == "1"),
+                    );
+                    if let Err(err) = &serving {
+                        eprintln!("cannot start the LAN server: {err}");
+                    }
+                    serving
+                });
+                (Backend::Host(register, changes), lan)
             }
-            Err(err) => Backend::Broken(err.to_api()),
+            Err(err) => (Backend::Broken(err.to_api()), None),
         },
     }
 }
 
-/// Serves the same operations to LAN desks and the hall display from a background thread.
-fn serve_lan(register: Arc<Mutex<Register>>, changes: Changes, listen: String) {
+/// Serves the same operations to LAN desks and the hall display from a background thread, as
+/// `xinfang serve --tls` does: TLS with the certificate of `<data>/tls/` whenever the address
+/// is beyond loopback, and the pairing guard of `xinfang_server::http` for every caller beyond
+/// loopback. `treat_loopback_as_lan` is the server's test-only switch
+/// (`XINFANG_TREAT_LOOPBACK_AS_LAN`), which only ever makes it stricter.
+pub fn serve_lan(
+    register: Arc<Mutex<Register>>,
+    changes: Changes,
+    listen: &str,
+    data_dir: &std::path::Path,
+    treat_loopback_as_lan: bool,
+) -> Result<LanServing, String> {
+    let std_listener =
+        std::net::TcpListener::bind(listen).map_err(|e| format!("无法在 {listen} 上监听：{e}"))?;
+    let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| e.to_string())?;
+    let tls = if treat_loopback_as_lan || !addr.ip().to_canonical().is_loopback() {
+        let (identity, _) =
+            xinfang_tls::Identity::load_or_create(data_dir, &xinfang_tls::names_for(listen))
+                .map_err(|e| format!("无法准备局域网证书：{e}"))?;
+        let config = identity
+            .server_config()
+            .map_err(|e| format!("无法准备局域网证书：{e}"))?;
+        Some((identity.fingerprint(), config))
+    } else {
+        None
+    };
+    let fingerprint = tls.as_ref().map(|(fp, _)| fp.clone());
+    let lan = xinfang_server::http::LanPolicy {
+        require_pairing: true,
+        treat_loopback_as_lan,
+    };
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -222,70 +390,127 @@ fn serve_lan(register: Arc<Mutex<Register>>, changes: Changes, listen: String) {
             }
         };
         runtime.block_on(async move {
-            match tokio::net::TcpListener::bind(&listen).await {
-                Ok(listener) => {
-                    let state = xinfang_server::http::AppState::shared(register, changes);
-                    if let Err(err) = xinfang_server::http::serve(listener, state, None).await {
-                        eprintln!("LAN server stopped: {err}");
+            let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                Ok(listener) => listener,
+                Err(err) => return eprintln!("cannot listen on {addr}: {err}"),
+            };
+            let state = xinfang_server::http::AppState::shared(register, changes).with_lan(lan);
+            let served = match tls {
+                Some((_, config)) => {
+                    match xinfang_tls::server::TlsListener::new(listener, config) {
+                        Ok(listener) => xinfang_server::http::serve(listener, state, None).await,
+                        Err(err) => Err(err),
                     }
                 }
-                Err(err) => eprintln!("cannot listen on {listen}: {err}"),
+                None => xinfang_server::http::serve(listener, state, None).await,
+            };
+            if let Err(err) = served {
+                eprintln!("LAN server stopped: {err}");
             }
         });
     });
+    Ok(LanServing { addr, fingerprint })
+}
+
+/// Desk mode: pairs this desk with the host by the one-time `code` from the host's settings
+/// (or `xinfang pair`), over the pinned link, and returns the desk token. A refused code is
+/// the host's error (`pairing_code_invalid`, `pairing_rate_limited`) at `pairing_code`.
+pub fn pair(link: &HostLink, code: &str) -> Result<String, ApiError> {
+    let url = link.url();
+    let agent = Agent::new(link, std::time::Duration::from_secs(15));
+    let body = serde_json::json!({ "code": code.trim() }).to_string();
+    let mut response = agent
+        .agent()
+        .post(format!("{url}/api/pair"))
+        .header("Content-Type", "application/json")
+        .send(body)
+        .map_err(|e| at_host_url(agent.failure(url, &e, "")))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| at_host_url(agent.failure(url, &e, "")))?;
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if status == 200
+        && let Some(token) = value["desk_token"].as_str()
+    {
+        return Ok(token.to_owned());
+    }
+    let mut err: ApiError = serde_json::from_value(value).unwrap_or(ApiError {
+        code: "internal".into(),
+        message: format!("主机返回了错误（HTTP {status}）"),
+        field: None,
+    });
+    if err.field.as_deref() == Some("code") {
+        err.field = Some("pairing_code".into());
+    }
+    Err(err)
+}
+
+/// At setup an unreachable host is the address's fault, shown at that field.
+fn at_host_url(mut err: ApiError) -> ApiError {
+    if err.field.is_none() {
+        err.field = Some("host_url".into());
+    }
+    err
 }
 
 /// Desk mode: the host's long poll. A failure is `unreachable`, like any call to the host.
-fn poll_host(url: &str, after: Option<u64>) -> Result<Change, ApiError> {
-    let unreachable = |detail: String| ApiError {
-        code: "unreachable".into(),
-        message: format!("无法连接接待中心主机（{url}）：{detail}"),
-        field: None,
-    };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(MAX_WAIT + std::time::Duration::from_secs(10)))
-        .build()
-        .into();
+fn poll_host(remote: &Remote, after: Option<u64>) -> Result<Change, ApiError> {
+    let url = remote.link.url();
+    let agent = Agent::new(&remote.link, MAX_WAIT + std::time::Duration::from_secs(10));
+    let fail = |e: &dyn std::fmt::Display| agent.failure(url, e, "");
     let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
-    let text = agent
-        .get(format!("{url}/api/v1/changes/wait{query}"))
-        .call()
-        .map_err(|e| unreachable(e.to_string()))?
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| unreachable(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| unreachable(e.to_string()))
+    let mut request = agent
+        .agent()
+        .get(format!("{url}/api/v1/changes/wait{query}"));
+    if let Some(desk) = &remote.desk_token {
+        request = request.header(xinfang_server::lan::DESK_HEADER, desk);
+    }
+    let mut response = request.call().map_err(|e| fail(&e))?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().map_err(|e| fail(&e))?;
+    if status != 200 {
+        return Err(serde_json::from_str(&text).unwrap_or_else(|_| ApiError {
+            code: "unreachable".into(),
+            message: format!("无法连接接待中心主机（{url}）：HTTP {status}"),
+            field: None,
+        }));
+    }
+    serde_json::from_str(&text).map_err(|e| fail(&e))
 }
 
 /// Desk mode: the same call over HTTP to the centre host. A network failure becomes the
 /// `unreachable` error, which the UI shows as a banner while keeping what was typed.
-fn forward(url: &str, name: &str, input: &Value, token: Option<&str>) -> Result<Value, ApiError> {
-    let unreachable = |detail: String| ApiError {
-        code: "unreachable".into(),
-        message: format!("无法连接接待中心主机（{url}），已输入的内容仍保留，请稍后重试：{detail}"),
-        field: None,
+pub fn forward(
+    remote: &Remote,
+    name: &str,
+    input: &Value,
+    token: Option<&str>,
+) -> Result<Value, ApiError> {
+    let url = remote.link.url();
+    let agent = Agent::new(&remote.link, std::time::Duration::from_secs(15));
+    let unreachable = |detail: &dyn std::fmt::Display| {
+        agent.failure(url, detail, "，已输入的内容仍保留，请稍后重试")
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(15)))
-        .http_status_as_error(false)
-        .build()
-        .into();
     let mut request = agent
+        .agent()
         .post(format!("{url}/api/v1/ops/{name}"))
         .header("Content-Type", "application/json");
     if let Some(token) = token {
         request = request.header("Authorization", format!("Bearer {token}"));
     }
-    let body = serde_json::to_vec(input).map_err(|e| unreachable(e.to_string()))?;
-    let mut response = request
-        .send(&body[..])
-        .map_err(|e| unreachable(e.to_string()))?;
+    if let Some(desk) = &remote.desk_token {
+        request = request.header(xinfang_server::lan::DESK_HEADER, desk);
+    }
+    let body = serde_json::to_vec(input).map_err(|e| unreachable(&e))?;
+    let mut response = request.send(&body[..]).map_err(|e| unreachable(&e))?;
     let status = response.status().as_u16();
     let text = response
         .body_mut()
         .read_to_string()
-        .map_err(|e| unreachable(e.to_string()))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|e| unreachable(&e))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| unreachable(&e))?;
     if status == 200 {
         Ok(value)
     } else {
@@ -294,5 +519,165 @@ fn forward(url: &str, name: &str, input: &Value, token: Option<&str>) -> Result<
             message: format!("主机返回了错误（HTTP {status}）"),
             field: None,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The host's LAN server and the desk's side of it, for real over loopback: the shell's own
+    //! `serve_lan` (TLS and the pairing guard, loopback treated as LAN as the server's tests
+    //! do) against the shell's own `pair`, `forward` and `poll_host` through the pinned agent.
+
+    use serde_json::json;
+
+    use super::*;
+
+    const PASSWORD: &str = "desk-admin-pass-2026";
+
+    /// A host shell with an initialised register in a fresh directory.
+    fn host() -> (tempfile::TempDir, DeskState) {
+        let dir = tempfile::tempdir().expect("dir");
+        let dirs = Dirs {
+            config: dir.path().join("config"),
+            data: dir.path().join("data"),
+        };
+        let mut register = xinfang_server::data::open(&dirs.data).expect("open");
+        xinfang_server::data::init(
+            &mut register,
+            &xinfang_server::data::InitOptions {
+                centre_code: "XF0001".into(),
+                centre_name: "县信访局来访接待中心".into(),
+                admin_username: "admin".into(),
+                admin_password: PASSWORD.into(),
+                admin_must_change_password: false,
+            },
+        )
+        .expect("init");
+        drop(register);
+        ShellConfig {
+            mode: Mode::Host,
+            host_url: None,
+            host_fingerprint: None,
+            desk_token: None,
+            serve_lan: None,
+        }
+        .save(&dirs)
+        .expect("save");
+        let state = DeskState::load(dirs);
+        // The first backup runs at once on its own connection; these tests are not about it.
+        if let Some(worker) = lock(&state.backup).take() {
+            worker.stop();
+        }
+        (dir, state)
+    }
+
+    fn login() -> Value {
+        json!({"username": "admin", "password": PASSWORD})
+    }
+
+    #[test]
+    fn a_desk_pairs_once_over_the_pinned_link_and_then_forwards_every_call() {
+        let (dir, state) = host();
+        let (register, changes) = match &*lock(&state.backend) {
+            Backend::Host(register, changes) => (register.clone(), changes.clone()),
+            _ => panic!("host mode"),
+        };
+        let serving = serve_lan(
+            register,
+            changes,
+            "127.0.0.1:0",
+            &dir.path().join("data"),
+            true,
+        )
+        .expect("serving");
+        let fingerprint = serving.fingerprint.clone().expect("TLS beyond loopback");
+        let url = format!("https://{}", serving.addr);
+        let link = check_host(&url, Some(&fingerprint)).expect("link");
+
+        // Not paired yet: the host's guard refuses the desk.
+        let unpaired = Remote {
+            link: link.clone(),
+            desk_token: None,
+        };
+        let err = forward(&unpaired, "auth_login", &login(), None).expect_err("unpaired");
+        assert_eq!(err.code, "desk_not_paired", "{err:?}");
+
+        // Another certificate than the pinned one: refused at the fingerprint field, naming
+        // what the host showed.
+        let wrong = check_host(&url, Some(&"AB".repeat(32))).expect("wrong link");
+        let err = pair(&wrong, "00000-00000").expect_err("wrong pin");
+        assert_eq!(
+            (err.code.as_str(), err.field.as_deref()),
+            ("host_certificate_mismatch", Some("host_fingerprint")),
+            "{err:?}"
+        );
+        assert!(err.message.contains(&fingerprint), "{}", err.message);
+
+        // A made-up code: the host's refusal, at the code's field.
+        let err = pair(&link, "00000-00000").expect_err("bad code");
+        assert_eq!(
+            (err.code.as_str(), err.field.as_deref()),
+            ("pairing_code_invalid", Some("pairing_code")),
+            "{err:?}"
+        );
+
+        // Only a signed-in administrator gets a code from the host's window.
+        let err = state.pair_code(None).expect_err("no session");
+        assert_eq!(err.code, "unauthenticated");
+        let admin = state.call("auth_login", login(), None).expect("login");
+        let admin = admin["token"].as_str().expect("token").to_owned();
+        let code = state.pair_code(Some(&admin)).expect("code");
+
+        let desk_token = pair(&link, &code).expect("paired");
+        let paired = Remote {
+            link: link.clone(),
+            desk_token: Some(desk_token),
+        };
+        let session = forward(&paired, "auth_login", &login(), None).expect("signed in");
+        let token = session["token"].as_str().expect("token");
+        let me = forward(&paired, "session_me", &json!({}), Some(token)).expect("me");
+        assert_eq!(me["user"]["username"], json!("admin"), "{me}");
+        poll_host(&paired, None).expect("the change feed through the pinned link");
+
+        // A code pairs once.
+        let err = pair(&link, &code).expect_err("used code");
+        assert_eq!(err.code, "pairing_code_invalid");
+
+        // The pairing names the administrator in the audit trail.
+        let register = match &*lock(&state.backend) {
+            Backend::Host(register, _) => register.clone(),
+            _ => unreachable!(),
+        };
+        let who: String = lock(&register)
+            .conn()
+            .query_row(
+                "SELECT username FROM audit_log WHERE operation = 'lan_pair_code'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("audited");
+        assert_eq!(who, "admin");
+    }
+
+    #[test]
+    fn a_host_beyond_loopback_serves_only_tls() {
+        let (dir, state) = host();
+        let (register, changes) = match &*lock(&state.backend) {
+            Backend::Host(register, changes) => (register.clone(), changes.clone()),
+            _ => panic!("host mode"),
+        };
+        let data = dir.path().join("data");
+        let lan = serve_lan(register.clone(), changes.clone(), "0.0.0.0:0", &data, false)
+            .expect("serving");
+        let fingerprint = lan.fingerprint.expect("TLS on 0.0.0.0");
+        // The certificate is made once and kept: the same fingerprint the next time.
+        let local = serve_lan(register, changes, "127.0.0.1:0", &data, false).expect("serving");
+        assert_eq!(
+            local.fingerprint, None,
+            "plain HTTP stays for loopback only"
+        );
+        let (identity, made) = xinfang_tls::Identity::load_or_create(&data, &[]).expect("identity");
+        assert!(!made);
+        assert_eq!(identity.fingerprint(), fingerprint);
     }
 }

@@ -41,6 +41,17 @@ fn sha256_hex(text: &str) -> String {
 
 /// Makes a pairing code and stores its hash; the code is shown once and never again.
 pub fn issue_code(register: &Register, random: [u8; 32]) -> xinfang_core::Result<String> {
+    issue_code_by(register, random, None, audit::DESK_CLI)
+}
+
+/// [`issue_code`] asked for by `who` at `desk` (the desktop shell's administrator), so the
+/// audit trail names them.
+pub fn issue_code_by(
+    register: &Register,
+    random: [u8; 32],
+    who: Option<&xinfang_core::auth::Session>,
+    desk: &str,
+) -> xinfang_core::Result<String> {
     let number = u64::from_le_bytes(random[..8].try_into().unwrap_or([0; 8])) % 10_000_000_000;
     let code = format!("{:05}-{:05}", number / 100_000, number % 100_000);
     let now = register.now();
@@ -54,7 +65,7 @@ pub fn issue_code(register: &Register, random: [u8; 32]) -> xinfang_core::Result
             fmt_utc(now + Duration::minutes(CODE_VALID_MINUTES))
         ],
     )?;
-    let mut entry = audit::Entry::new(None, audit::DESK_CLI, "lan_pair_code");
+    let mut entry = audit::Entry::new(who, desk, "lan_pair_code");
     entry.detail = format!("生成局域网配对码（{CODE_VALID_MINUTES} 分钟内有效，仅可使用一次）");
     audit::record(&tx, now, &entry)?;
     tx.commit()?;

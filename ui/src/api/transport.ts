@@ -278,6 +278,16 @@ export interface ShellStatus {
   mode: 'host' | 'desk' | null
   initialised: boolean
   host_url: string | null
+  /** Desk mode: the pinned fingerprint of the host's certificate. */
+  host_fingerprint: string | null
+  /** Desk mode: whether this desk is paired with its host. */
+  paired: boolean
+  /** Host mode, serving the LAN: the bound address. */
+  lan_listen: string | null
+  /** Host mode, serving the LAN with TLS: the fingerprint desks type in. */
+  lan_fingerprint: string | null
+  /** Host mode: why the LAN server did not start. */
+  lan_error: string | null
   data_dir: string
   error: ApiErrorBody | null
 }
@@ -286,6 +296,8 @@ export interface ShellStatus {
 export interface ShellSetup {
   mode: 'host' | 'desk'
   host_url?: string
+  host_fingerprint?: string
+  pairing_code?: string
   centre_code?: string
   centre_name?: string
   admin_password?: string
@@ -309,6 +321,17 @@ export async function shellSetup(input: ShellSetup): Promise<ShellStatus> {
   if (!tauri) throw new ApiError('not_desktop', messageForCode('internal'))
   try {
     return (await tauri.invoke('app_setup', { input })) as ShellStatus
+  } catch (raw) {
+    throw toApiError(raw)
+  }
+}
+
+/** Inside the desktop app, host mode: a one-time code that pairs one LAN desk (administrators only). */
+export async function shellPairCode(): Promise<string> {
+  const tauri = tauriInternals()
+  if (!tauri) throw new ApiError('not_desktop', messageForCode('internal'))
+  try {
+    return (await tauri.invoke('lan_pair_code', { token })) as string
   } catch (raw) {
     throw toApiError(raw)
   }
