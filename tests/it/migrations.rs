@@ -188,7 +188,8 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
              ALTER TABLE county_inbox DROP COLUMN error_code;
              ALTER TABLE county_inbox DROP COLUMN error_message;
              ALTER TABLE sync_state DROP COLUMN run_waiting;
-             ALTER TABLE sync_state DROP COLUMN run_inbox;",
+             ALTER TABLE sync_state DROP COLUMN run_inbox;
+             DROP TABLE county_lookups;",
         )
         .expect("back to 0009");
         conn.pragma_update(None, "user_version", 9)
@@ -252,7 +253,8 @@ fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
              ALTER TABLE county_inbox DROP COLUMN error_code;
              ALTER TABLE county_inbox DROP COLUMN error_message;
              ALTER TABLE sync_state DROP COLUMN run_waiting;
-             ALTER TABLE sync_state DROP COLUMN run_inbox;",
+             ALTER TABLE sync_state DROP COLUMN run_inbox;
+             DROP TABLE county_lookups;",
         )
         .expect("back to 0011");
         conn.pragma_update(None, "user_version", 11)

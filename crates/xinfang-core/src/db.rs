@@ -83,6 +83,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_sync_progress",
         include_str!("../../../schemas/desk/0018_sync_progress.sql"),
     ),
+    (
+        "0019_county_lookups",
+        include_str!("../../../schemas/desk/0019_county_lookups.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

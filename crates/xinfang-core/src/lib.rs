@@ -24,6 +24,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod lookup;
 pub mod model;
 pub mod ops;
 pub mod projection;

@@ -276,6 +276,7 @@ operations! {
     sync_configure(SyncConfigureInput) -> SyncStatus, Access::Roles(ADMINS), mutates: false, "设置县级枢纽地址与注册码";
     sync_request(Empty) -> Done, Access::Roles(OVERSEERS), mutates: false, "立即同步";
     county_inbox_list(InboxListInput) -> Vec<InboxEvent>, Access::Roles(OVERSEERS), mutates: false, "县级下发（交办、转送、督办等）";
+    person_county_matters(CountyLookupInput) -> CountyLookup, Access::Roles(CASE_READERS), mutates: false, "查询信访人在县内其他中心的信访记录";
     county_inbox_retry(InboxRetryInput) -> InboxEvent, Access::Roles(SUPERVISORS), mutates: true, "重新处理未能接收的县级下发";
     audit_list(AuditListInput) -> AuditPage, Access::Roles(AUDIT_READERS), mutates: false, "查看审计记录";
     audit_export(AuditListInput) -> ExportFile, Access::Roles(AUDIT_READERS), mutates: false, "导出审计记录（Excel）";

@@ -199,6 +199,9 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     };
     let token = Some(credential.as_str());
 
+    // Person lookups first: a clerk is waiting at the counter for these, the backlog is not.
+    answer_lookups(register, &hub, token)?;
+
     let MarkResponse { acknowledged, id } = hub.get("/api/v1/mark", token)?;
     // The hub's event at the mark must be ours: a register restored from an older backup has
     // other events (or none) there, and taking the mark would leave them unsent for ever.
@@ -272,6 +275,31 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
         xinfang_core::county::apply_inbox(&mut guard)?;
     }
     locked(register, sync::record_success)?;
+    Ok(())
+}
+
+/// Takes the desks' cross-centre person lookups (`xinfang_core::lookup`) to the hub and leaves
+/// the answers in the register. A refusal of one question is its answer; a hub that cannot be
+/// reached fails the run like any other request, and the questions wait for the next.
+fn answer_lookups(
+    register: &Mutex<Register>,
+    hub: &Hub,
+    token: Option<&str>,
+) -> Result<(), SyncFailure> {
+    use xinfang_core::lookup;
+    use xinfang_sync::lookup::{PersonMattersRequest, PersonMattersResponse};
+    for id_number in locked(register, lookup::pending)? {
+        let request = PersonMattersRequest {
+            id_number: id_number.clone(),
+        };
+        match hub.post::<PersonMattersResponse>("/api/v1/person-matters", token, &request) {
+            Ok(answer) => locked(register, |r| lookup::record(r, &id_number, Ok(&answer)))?,
+            Err(failure) if failure.code == "unreachable" => return Err(failure),
+            Err(failure) => locked(register, |r| {
+                lookup::record(r, &id_number, Err((&failure.code, &failure.message)))
+            })?,
+        }
+    }
     Ok(())
 }
 

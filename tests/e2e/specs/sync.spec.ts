@@ -2,12 +2,12 @@
 // centre at a county hub, a mistyped address and enrolment code are shown at their fields with
 // nothing lost, and when the hub cannot be reached the panel says so in Chinese while the
 // centre's events wait — the desk itself goes on working. Then a real county hub assigns and
-// corrects, and the supervisor settles a conflict.
+// corrects, the supervisor settles a conflict, and a check-in asks the county about a person.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { DEMO_PASSWORD, appUrl, expect, formItem, login, screenshot, test } from './fixtures'
+import { DEMO_PASSWORD, appUrl, expect, formItem, login, returningPerson, screenshot, swipeIdCard, test } from './fixtures'
 
 test('the administrator configures the county hub and sees an unreachable hub reported with events waiting', async ({ page }) => {
   await login(page, 'admin', process.env.XINFANG_ADMIN_PASSWORD)
@@ -158,6 +158,16 @@ test('the county assigns and corrects through a real hub, and the supervisor set
     await conflicts.getByRole('button', { name: '采用县级的值' }).click()
     await expect(conflicts).toContainText('已采用县级的值')
     await expect(conflicts).toContainText('陈静')
+
+    // At check-in, the county is asked whether the person petitioned at other centres: the host
+    // answers at once that it is asking, its sync worker asks the hub, and the answer follows.
+    const returning = returningPerson()
+    await page.goto(appUrl('/persons'))
+    await swipeIdCard(page.getByLabel('证件号码', { exact: true }), returning.idNumber)
+    const results = page.getByTestId('lookup-results')
+    await results.getByRole('button', { name: '查询县内其他中心' }).first().click()
+    await expect(results.getByTestId('county-history').first()).toContainText('县内其他中心没有此人的信访记录', { timeout: 30_000 })
+    await screenshot(page, '53-county-lookup')
   } finally {
     hub.kill('SIGTERM')
     rmSync(hubData, { recursive: true, force: true })

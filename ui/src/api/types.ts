@@ -445,6 +445,42 @@ export interface CountyDirective {
   reference: string;
 }
 
+/** Where a lookup stands. */
+export interface CountyLookup {
+  /** When the hub answered. */
+  answered_at?: string | null;
+  /** The hub's reason, when it could not answer. */
+  error?: SyncError | null;
+  /** The matters at other centres, newest first. */
+  matters: CountyMatterView[];
+  /** `answered`, `pending` (the sync worker will ask the hub; ask again in a moment), `failed` (the hub could not answer: `error`), or `not_connected` (no hub enrolled). */
+  state: string;
+  /** The hub had more than it listed. */
+  truncated: boolean;
+}
+
+/** Which person to look up at the other centres of the county. */
+export interface CountyLookupInput {
+  /** 证件号码. */
+  id_number: string;
+  /** Ask the hub again even if a fresh answer is at hand. */
+  refresh?: boolean;
+}
+
+/** A matter of the person at another centre, as far as the county tells. */
+export interface CountyMatterView {
+  /** Its code. */
+  centre_code: string;
+  /** The centre. */
+  centre_name: string;
+  /** 事项类别. */
+  matter_class_name: string;
+  /** 信访日期 (China date). */
+  received_on?: string | null;
+  /** 状态, from the steps the centre recorded. */
+  status_name: string;
+}
+
 /** What kind of day a date is for office purposes. */
 export type DayKind = "workday" | "restday" | "holiday" | "makeup_workday";
 
@@ -2360,6 +2396,8 @@ export interface Operations {
   sync_request: { input: Empty; output: Done };
   /** 县级下发（交办、转送、督办等） */
   county_inbox_list: { input: InboxListInput; output: InboxEvent[] };
+  /** 查询信访人在县内其他中心的信访记录 */
+  person_county_matters: { input: CountyLookupInput; output: CountyLookup };
   /** 重新处理未能接收的县级下发 */
   county_inbox_retry: { input: InboxRetryInput; output: InboxEvent };
   /** 查看审计记录 */

@@ -820,6 +820,22 @@ export const zh = {
     ] as const,
   },
 
+  countyHistory: {
+    ask: '查询县内其他中心',
+    again: '重新查询',
+    hint: '经县级枢纽查询此人在县内其他接待中心的信访记录（只显示中心、日期、类别和状态）',
+    pending: '正在向县级枢纽查询……',
+    stillPending: '县级枢纽暂未答复，将在下次同步时查询，请稍后再试',
+    notConnected: '本中心尚未连接县级枢纽，无法查询其他中心',
+    failed: '县级枢纽未能答复',
+    none: '县内其他中心没有此人的信访记录',
+    found: (n: number) => `县内其他中心有此人的信访事项 ${n} 件`,
+    centre: '接待中心',
+    date: '信访日期',
+    matterClass: '事项类别',
+    status: '状态',
+  },
+
   sync: {
     title: '与县级枢纽同步',
     connected: '已连接',

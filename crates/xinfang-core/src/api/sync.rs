@@ -5,7 +5,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Done, Empty};
-use crate::{Error, Result, auth::Session, register::Register, sync};
+use crate::{
+    Error, Result,
+    auth::Session,
+    model::{MatterStatus, StepKind},
+    register::Register,
+    sync,
+};
 
 /// The last error of the exchange.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -450,4 +456,138 @@ fn inbox_rows(
         });
     }
     Ok(out)
+}
+
+/// Which person to look up at the other centres of the county.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountyLookupInput {
+    /// 证件号码.
+    pub id_number: String,
+    /// Ask the hub again even if a fresh answer is at hand.
+    #[serde(default)]
+    pub refresh: bool,
+}
+
+/// A matter of the person at another centre, as far as the county tells.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CountyMatterView {
+    /// The centre.
+    pub centre_name: String,
+    /// Its code.
+    pub centre_code: String,
+    /// 信访日期 (China date).
+    pub received_on: Option<chrono::NaiveDate>,
+    /// 事项类别.
+    pub matter_class_name: String,
+    /// 状态, from the steps the centre recorded.
+    pub status_name: String,
+}
+
+/// Where a lookup stands.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CountyLookup {
+    /// `answered`, `pending` (the sync worker will ask the hub; ask again in a moment),
+    /// `failed` (the hub could not answer: `error`), or `not_connected` (no hub enrolled).
+    pub state: String,
+    /// When the hub answered.
+    pub answered_at: Option<String>,
+    /// The matters at other centres, newest first.
+    pub matters: Vec<CountyMatterView>,
+    /// The hub had more than it listed.
+    pub truncated: bool,
+    /// The hub's reason, when it could not answer.
+    pub error: Option<SyncError>,
+}
+
+/// 县内其他中心的信访记录: asks through the sync worker, never waits for the network here.
+pub fn person_county_matters(
+    register: &mut Register,
+    _who: &Session,
+    input: CountyLookupInput,
+) -> Result<CountyLookup> {
+    let id_number = input.id_number.trim().to_ascii_uppercase();
+    if !xinfang_sync::lookup::plausible_id_number(&id_number) {
+        return Err(Error::field(
+            "invalid_id_number",
+            "id_number",
+            "证件号码应为 6～32 位字母或数字",
+        ));
+    }
+    let empty = |state: &str| CountyLookup {
+        state: state.to_owned(),
+        answered_at: None,
+        matters: Vec::new(),
+        truncated: false,
+        error: None,
+    };
+    let link = sync::state(register)?;
+    if link.hub_url.is_none() || link.credential.is_none() {
+        return Ok(empty("not_connected"));
+    }
+    let now = register.now();
+    let stored = crate::lookup::stored(register, &id_number)?;
+    let fresh = stored
+        .as_ref()
+        .and_then(|s| s.answered_at)
+        .is_some_and(|at| now - at < crate::lookup::FRESH_FOR);
+    let waiting = stored.as_ref().is_some_and(|s| s.answered_at.is_none());
+    if !waiting && (!fresh || input.refresh) {
+        crate::lookup::ask(register, &id_number)?;
+        return Ok(empty("pending"));
+    }
+    let Some(stored) = stored else {
+        return Ok(empty("pending"));
+    };
+    if waiting {
+        return Ok(empty("pending"));
+    }
+    let codes = register.codes();
+    let (matters, truncated) = match &stored.answer {
+        Some(answer) => (
+            answer
+                .matters
+                .iter()
+                .map(|m| {
+                    let status = m
+                        .steps
+                        .iter()
+                        .rev()
+                        .find_map(|s| StepKind::from_code(s).and_then(StepKind::resulting_status))
+                        .unwrap_or(MatterStatus::Registered);
+                    CountyMatterView {
+                        centre_name: m.centre_name.clone(),
+                        centre_code: m.centre_code.clone(),
+                        received_on: chrono::DateTime::parse_from_rfc3339(&m.received_at)
+                            .ok()
+                            .map(|t| crate::clock::china_date(t.with_timezone(&chrono::Utc))),
+                        matter_class_name: super::code_name(
+                            codes,
+                            crate::domain::codes::CodeTable::MatterClasses,
+                            &m.matter_class,
+                        ),
+                        status_name: status.name_zh().to_owned(),
+                    }
+                })
+                .collect(),
+            answer.truncated,
+        ),
+        None => (Vec::new(), false),
+    };
+    let error = stored.error.map(|(code, message)| SyncError {
+        code,
+        message,
+        at: stored.answered_at.map(crate::clock::fmt_utc),
+    });
+    Ok(CountyLookup {
+        state: if stored.answer.is_none() && error.is_some() {
+            "failed".to_owned()
+        } else {
+            "answered".to_owned()
+        },
+        answered_at: stored.answered_at.map(crate::clock::fmt_utc),
+        matters,
+        truncated,
+        error,
+    })
 }

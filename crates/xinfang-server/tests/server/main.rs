@@ -10,6 +10,7 @@ mod encryption;
 mod faults;
 mod hall;
 mod http;
+mod lookup;
 mod print;
 mod support;
 mod sync;
