@@ -48,8 +48,10 @@ if [ -d ui ] && [ -f ui/package.json ]; then
 fi
 
 if [ -f src-tauri/tauri.conf.json ]; then
-  step "desktop shell: clippy and the real window under Xvfb"
+  step "desktop shell: clippy, its tests, and the real window under Xvfb"
   cargo clippy -p xinfang-desk --all-targets -- -D warnings
+  # The shell's own tests: host addresses, and pairing with its LAN server over real TLS.
+  cargo test -p xinfang-desk --lib
   bash tests/desktop/run.sh
 fi
 

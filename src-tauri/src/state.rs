@@ -318,7 +318,13 @@ fn open_backend(dirs: &Dirs, config: &ShellConfig) -> (Backend, LanStatus) {
             },
             None => (Backend::Unconfigured, None),
         },
-        Mode::Host => match xinfang_server::data::open(&dirs.data) {
+        // The shared hold that makes `xinfang restore` / `rekey` refuse while this window has
+        // the register open. Kept for the life of the process on purpose (the system drops it
+        // at exit, or at a crash): a shared hold taken again on a reopen is harmless.
+        Mode::Host => match xinfang_server::data::lock_shared(&dirs.data)
+            .map(std::mem::forget)
+            .and_then(|()| xinfang_server::data::open(&dirs.data))
+        {
             Ok(register) => {
                 let register = Arc::new(Mutex::new(register));
                 let changes = Changes::new();

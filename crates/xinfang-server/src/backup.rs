@@ -88,7 +88,11 @@ fn record(
         ..Entry::new(None, desk, operation)
     };
     let write = || -> xinfang_core::Result<()> {
-        let tx = conn.unchecked_transaction()?;
+        // IMMEDIATE: the row reads the chain's head and then appends, and a deferred
+        // transaction that must upgrade to write after a server's commit fails at once with
+        // "database is locked"; taking the write lock first lets the busy timeout wait instead.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         audit::record(&tx, SystemClock.now(), &entry)?;
         tx.commit()?;
         Ok(())

@@ -441,6 +441,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {
+            let _hold = data::lock_exclusive(data_dir)?;
             let restored = crate::backup::restore(data_dir, &file)?;
             println!(
                 "已恢复：{}（校验通过：{} 个事件重放，{} 行投影一致）",
@@ -463,6 +464,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 Some(file) => xinfang_core::keys::NewKey::Passphrase(read_secret(&file)?),
                 None => xinfang_core::keys::NewKey::Random,
             };
+            let _hold = data::lock_exclusive(data_dir)?;
             crate::backup::rekey(data_dir, &new)?;
             println!(
                 "登记簿密钥已轮换。此前的备份仍可用 xinfang restore 恢复（密钥文件保留了旧密钥）。"
@@ -544,6 +546,8 @@ fn serve(
     sync_interval: u64,
     backups: Option<(crate::backup::Policy, std::time::Duration)>,
 ) -> anyhow::Result<ExitCode> {
+    // Held for as long as this server runs: a restore or rekey waits for it to stop.
+    let _hold = data::lock_shared(data_dir)?;
     // SECURITY #8 §4: passwords and case files never cross the LAN in clear text.
     if tls.is_none() && !is_loopback_listen(listen) {
         anyhow::bail!(

@@ -36,6 +36,56 @@ pub fn register_path(dir: &Path) -> PathBuf {
     dir.join(REGISTER_FILE)
 }
 
+/// The lock file of a data directory (`flock`-style, released by the system when the holder
+/// dies, so a `kill -9` leaves nothing stale).
+pub const LOCK_FILE: &str = "register.lock";
+
+/// A hold on a data directory: shared by every process that keeps the register open (`serve`,
+/// the desktop host), exclusive for what replaces or rekeys the file underneath them
+/// (`restore`, `rekey`). A server writing into a file that a restore has just moved aside would
+/// lose what it confirms afterwards, so those two refuse while one runs.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+fn lock_file(dir: &Path) -> xinfang_core::Result<std::fs::File> {
+    std::fs::create_dir_all(dir)?;
+    Ok(std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))?)
+}
+
+/// The shared hold of a long-running user of the register.
+pub fn lock_shared(dir: &Path) -> xinfang_core::Result<DirLock> {
+    let file = lock_file(dir)?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(DirLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(xinfang_core::Error::Key {
+            code: "register_in_use",
+            message: "此数据目录正在恢复备份或轮换密钥，请稍后再启动".into(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
+}
+
+/// The exclusive hold of `restore` and `rekey`: refused while a server or the desktop host
+/// has the register open.
+pub fn lock_exclusive(dir: &Path) -> xinfang_core::Result<DirLock> {
+    let file = lock_file(dir)?;
+    match file.try_lock() {
+        Ok(()) => Ok(DirLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(xinfang_core::Error::Key {
+            code: "register_in_use",
+            message: "登记簿正在使用中（xinfang serve 或桌面端正在运行）：请先停止它，再恢复备份或轮换密钥"
+                .into(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
+}
+
 /// Opens the register in `dir` with the wall clock (creating the directory and file).
 ///
 /// An administrator's replacement code tables, if present in `<dir>/codes/`, replace the

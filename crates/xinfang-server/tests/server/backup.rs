@@ -248,8 +248,29 @@ fn serve_backs_up_on_its_schedule() {
     // A restart within the hour does not back up again.
     let server = Server::start_with(data, &["--backup-every-hours", "1"]);
     std::thread::sleep(std::time::Duration::from_millis(500));
+    // While it runs, a restore or a key rotation would pull the file from under it: refused,
+    // and the register is untouched.
+    let before = matter_ids(data);
+    for args in [
+        vec!["restore".to_owned(), found[0].display().to_string()],
+        vec!["rekey".to_owned()],
+    ] {
+        let out = run(xinfang(data).args(&args));
+        assert!(!out.status.success(), "{args:?} refused while serving");
+        assert_eq!(error_of(&out)["code"], "register_in_use", "{args:?}");
+    }
+    let (status, _) = server.call(
+        "matter_search",
+        Some(&server.login("wangfang", "demo-pass-2026")),
+        &serde_json::json!({}),
+    );
+    assert_eq!(status, 200, "the server never noticed");
     drop(server);
+    assert_eq!(matter_ids(data), before);
     assert_eq!(backups(&data.join("backups")).len(), 1);
+    // Stopped, the restore goes ahead.
+    let out = run(xinfang(data).arg("restore").arg(&found[0]));
+    assert!(out.status.success(), "restore: {}", stderr(&out));
 }
 
 #[test]
