@@ -14,6 +14,26 @@ fn user_version(conn: &Connection) -> u32 {
         .expect("user_version")
 }
 
+/// What migrations 0012 and later add, taken away again: a register as the release before
+/// 0012 left it. Every new migration adds its undoing here.
+const UNDO_0012_ON: &str =
+    "DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
+             ALTER TABLE users DROP COLUMN must_change_password;
+             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
+             DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
+             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
+             ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
+             DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
+             DROP TABLE county_directives; DROP TABLE matter_conflicts;
+             DROP INDEX county_inbox_pending;
+             ALTER TABLE county_inbox DROP COLUMN applied_at;
+             ALTER TABLE county_inbox DROP COLUMN outcome;
+             ALTER TABLE county_inbox DROP COLUMN error_code;
+             ALTER TABLE county_inbox DROP COLUMN error_message;
+             ALTER TABLE sync_state DROP COLUMN run_waiting;
+             ALTER TABLE sync_state DROP COLUMN run_inbox;
+             DROP TABLE county_lookups;";
+
 #[test]
 fn an_empty_file_is_migrated_to_the_latest_schema_with_the_pragmas_set() {
     let dir = tempfile::tempdir().expect("dir");
@@ -172,25 +192,9 @@ fn a_register_with_hall_tickets_gets_their_first_calls_from_the_log() {
         // The register is encrypted: open it with its key file, without migrating.
         let conn = db::open_existing(&path).expect("open");
         // A file at 0009 has none of what 0010 and later add.
-        conn.execute_batch(
-            "ALTER TABLE hall_tickets DROP COLUMN first_called_at;
-             DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
-             ALTER TABLE users DROP COLUMN must_change_password;
-             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
-             DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
-             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
-             ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
-             DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
-             DROP TABLE county_directives; DROP TABLE matter_conflicts;
-             DROP INDEX county_inbox_pending;
-             ALTER TABLE county_inbox DROP COLUMN applied_at;
-             ALTER TABLE county_inbox DROP COLUMN outcome;
-             ALTER TABLE county_inbox DROP COLUMN error_code;
-             ALTER TABLE county_inbox DROP COLUMN error_message;
-             ALTER TABLE sync_state DROP COLUMN run_waiting;
-             ALTER TABLE sync_state DROP COLUMN run_inbox;
-             DROP TABLE county_lookups;",
-        )
+        conn.execute_batch(&format!(
+            "ALTER TABLE hall_tickets DROP COLUMN first_called_at; {UNDO_0012_ON}"
+        ))
         .expect("back to 0009");
         conn.pragma_update(None, "user_version", 9)
             .expect("version");
@@ -238,25 +242,7 @@ fn a_register_from_before_0012_gets_its_password_history_from_the_log() {
     {
         // The register is encrypted: open it with its key file, without migrating.
         let conn = db::open_existing(&path).expect("open");
-        conn.execute_batch(
-            "DROP TABLE user_passwords; DROP TABLE sign_in_failures; DROP INDEX sessions_user;
-             ALTER TABLE users DROP COLUMN must_change_password;
-             DROP TABLE audit_log; ALTER TABLE sessions DROP COLUMN desk;
-             DROP TABLE sync_keys; ALTER TABLE sync_state DROP COLUMN hub_public_key;
-             ALTER TABLE sync_state DROP COLUMN last_hub_bundle_at;
-             ALTER TABLE sync_state DROP COLUMN hub_fingerprint;
-             DROP TABLE lan_pairing_codes; DROP TABLE lan_desks;
-             DROP TABLE county_directives; DROP TABLE matter_conflicts;
-             DROP INDEX county_inbox_pending;
-             ALTER TABLE county_inbox DROP COLUMN applied_at;
-             ALTER TABLE county_inbox DROP COLUMN outcome;
-             ALTER TABLE county_inbox DROP COLUMN error_code;
-             ALTER TABLE county_inbox DROP COLUMN error_message;
-             ALTER TABLE sync_state DROP COLUMN run_waiting;
-             ALTER TABLE sync_state DROP COLUMN run_inbox;
-             DROP TABLE county_lookups;",
-        )
-        .expect("back to 0011");
+        conn.execute_batch(UNDO_0012_ON).expect("back to 0011");
         conn.pragma_update(None, "user_version", 11)
             .expect("version");
     }

@@ -79,10 +79,7 @@ pub fn apply_inbox(register: &mut Register) -> Result<Applied> {
     // one cheap however many rows are already done.
     while let Some(row) = next_pending(register)? {
         match apply_one(register, &row) {
-            Ok(outcome) => {
-                done.applied += 1;
-                record_outcome(register, &row.id, &outcome)?;
-            }
+            Ok(_) => done.applied += 1,
             Err(err) if err.http_status() < 500 => {
                 done.refused += 1;
                 let api = err.to_api();
@@ -139,16 +136,6 @@ fn next_pending(register: &Register) -> Result<Option<Pending>> {
         .optional()?)
 }
 
-// Rows applied inside a register write already carry `applied_at`; the others (reference data
-// this release only keeps) get it here. Either way the outcome sentence is written.
-fn record_outcome(register: &Register, id: &str, outcome: &str) -> Result<()> {
-    register.conn().execute(
-        "UPDATE county_inbox SET applied_at = coalesce(applied_at, ?2), outcome = ?3 WHERE id = ?1",
-        params![id, fmt_utc(register.now()), outcome],
-    )?;
-    Ok(())
-}
-
 fn refused(field: &str, message: impl Into<String>) -> Error {
     Error::field("county_directive_invalid", field, message)
 }
@@ -171,10 +158,17 @@ fn issued_at(row: &Pending) -> Result<DateTime<Utc>> {
         .map_err(|_| refused("at", format!("下发时间无法识别：{}", row.at)))
 }
 
-fn mark_applied(conn: &rusqlite::Connection, id: &str, at: DateTime<Utc>) -> Result<()> {
+/// Marks a row applied with what it did; inside the directive's own transaction whenever the
+/// directive changed the register.
+fn mark_applied(
+    conn: &rusqlite::Connection,
+    id: &str,
+    at: DateTime<Utc>,
+    outcome: &str,
+) -> Result<()> {
     conn.execute(
-        "UPDATE county_inbox SET applied_at = ?2 WHERE id = ?1",
-        params![id, fmt_utc(at)],
+        "UPDATE county_inbox SET applied_at = ?2, outcome = ?3 WHERE id = ?1",
+        params![id, fmt_utc(at), outcome],
     )?;
     Ok(())
 }
@@ -204,7 +198,10 @@ fn apply_one(register: &mut Register, row: &Pending) -> Result<String> {
         wire::CORRECTION => apply_correction(register, row, directive_id, &payload),
         wire::CALENDAR => apply_calendar(register, row, &payload),
         wire::CALENDAR_OVERLAY => apply_overlay(register, row, &payload),
-        _ => Ok(ARCHIVED.to_owned()),
+        _ => {
+            mark_applied(register.conn(), &row.id, register.now(), ARCHIVED)?;
+            Ok(ARCHIVED.to_owned())
+        }
     }
 }
 
@@ -219,13 +216,7 @@ fn kind_code(kind: &str) -> &'static str {
 }
 
 fn kind_zh(kind: &str) -> &'static str {
-    match kind {
-        wire::ASSIGNMENT => "交办",
-        wire::FORWARD => "转送",
-        wire::SUPERVISION => "督办",
-        wire::CORRECTION => "更正",
-        _ => "催办",
-    }
+    crate::api::county_kind_zh(kind_code(kind))
 }
 
 fn apply_referral(
@@ -260,8 +251,9 @@ fn apply_referral(
     let row_id = row.id.clone();
     register.write(COUNTY_ACTOR, |w| {
         if let Some(number) = already_applied(w.conn(), directive_id)? {
-            mark_applied(w.conn(), &row_id, now)?;
-            return Ok(format!("已登记为 {number}"));
+            let outcome = format!("已登记为 {number}");
+            mark_applied(w.conn(), &row_id, now, &outcome)?;
+            return Ok(outcome);
         }
         register_matter_in(w, &settings, now, matter_id, input).map_err(|e| match e {
             Error::Field {
@@ -285,13 +277,14 @@ fn apply_referral(
             message: referral.note.clone().filter(|n| !n.trim().is_empty()),
             issued_at: issued,
         }))?;
-        mark_applied(w.conn(), &row_id, now)?;
         let number: String = w.conn().query_row(
             "SELECT number FROM matters WHERE id = ?1",
             [matter_id.to_string()],
             |r| r.get(0),
         )?;
-        Ok(format!("{zh}事项已登记为 {number}"))
+        let outcome = format!("{zh}事项已登记为 {number}");
+        mark_applied(w.conn(), &row_id, now, &outcome)?;
+        Ok(outcome)
     })
 }
 
@@ -309,8 +302,9 @@ fn apply_directive(
     let row_id = row.id.clone();
     register.write(COUNTY_ACTOR, |w| {
         if let Some(number) = already_applied(w.conn(), directive_id)? {
-            mark_applied(w.conn(), &row_id, now)?;
-            return Ok(format!("已记入 {number}"));
+            let outcome = format!("已记入 {number}");
+            mark_applied(w.conn(), &row_id, now, &outcome)?;
+            return Ok(outcome);
         }
         let number: Option<String> = w
             .conn()
@@ -337,8 +331,9 @@ fn apply_directive(
             message: Some(directive.message.trim().to_owned()),
             issued_at: issued,
         }))?;
-        mark_applied(w.conn(), &row_id, now)?;
-        Ok(format!("{zh}已记入 {number}"))
+        let outcome = format!("{zh}已记入 {number}");
+        mark_applied(w.conn(), &row_id, now, &outcome)?;
+        Ok(outcome)
     })
 }
 
@@ -398,8 +393,9 @@ fn apply_correction(
     let row_id = row.id.clone();
     register.write(COUNTY_ACTOR, |w| {
         if let Some(number) = already_applied(w.conn(), directive_id)? {
-            mark_applied(w.conn(), &row_id, now)?;
-            return Ok(format!("已记入 {number}"));
+            let outcome = format!("已记入 {number}");
+            mark_applied(w.conn(), &row_id, now, &outcome)?;
+            return Ok(outcome);
         }
         let Some(current) = field_value(w.conn(), correction.matter_id, &correction.field)? else {
             return Err(Error::field(
@@ -446,7 +442,7 @@ fn apply_correction(
             ))?;
             "本中心也改过此项：两个值都已保留，待负责人决定".to_owned()
         };
-        mark_applied(w.conn(), &row_id, now)?;
+        mark_applied(w.conn(), &row_id, now, &outcome)?;
         Ok(outcome)
     })
 }
@@ -459,10 +455,9 @@ fn apply_calendar(
     let year: CalendarYear = serde_json::from_value(payload.clone())
         .map_err(|e| refused("payload", format!("节假日安排格式不对：{e}")))?;
     if register.calendar().year(year.year) == Some(&year) {
-        return Ok(format!(
-            "{}年节假日安排（{}）已导入过",
-            year.year, year.version
-        ));
+        let outcome = format!("{}年节假日安排（{}）已导入过", year.year, year.version);
+        mark_applied(register.conn(), &row.id, register.now(), &outcome)?;
+        return Ok(outcome);
     }
     let mut trial = register.calendar().clone();
     trial
@@ -473,7 +468,7 @@ fn apply_calendar(
     let outcome = format!("已导入{}年节假日安排（{}）", year.year, year.version);
     register.write(COUNTY_ACTOR, |w| {
         w.record(EventBody::CalendarYearImported(year))?;
-        mark_applied(w.conn(), &row_id, now)
+        mark_applied(w.conn(), &row_id, now, &outcome)
     })?;
     register.reload_calendar()?;
     Ok(outcome)
@@ -499,7 +494,7 @@ fn apply_overlay(
     let outcome = format!("已更新本县节假日调整（{}天）", overlay.days.len());
     register.write(COUNTY_ACTOR, |w| {
         w.record(EventBody::CalendarOverlaySet { days: overlay.days })?;
-        mark_applied(w.conn(), &row_id, now)
+        mark_applied(w.conn(), &row_id, now, &outcome)
     })?;
     register.reload_calendar()?;
     Ok(outcome)

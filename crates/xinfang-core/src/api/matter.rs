@@ -680,39 +680,31 @@ pub fn matter_classify(
     ensure_matter_exists(register.conn(), input.matter_id, "matter_id")?;
     super::check_confidential(register.conn(), who, input.matter_id)?;
     let codes = register.codes().clone();
-    fn blank(v: &Option<String>) -> Option<(bool, &str)> {
-        v.as_deref().map(str::trim).map(|v| (v.is_empty(), v))
-    }
+    // A field left out stays as it is; an empty one is cleared; a code must be in the tables.
     let mut changes: Vec<(&'static str, Option<String>)> = Vec::new();
-    if let Some((empty, code)) = blank(&input.content_category) {
-        let value = if empty {
-            None
-        } else {
-            check_optional_code(
-                &codes,
-                CodeTable::ContentCategories,
-                Some(code),
-                "content_category",
-                "内容分类",
-            )?
-        };
-        changes.push(("content_category", value));
+    for (field, label, table, given) in [
+        (
+            "content_category",
+            "内容分类",
+            CodeTable::ContentCategories,
+            &input.content_category,
+        ),
+        (
+            "region_code",
+            "问题属地",
+            CodeTable::Regions,
+            &input.region_code,
+        ),
+    ] {
+        if let Some(code) = given.as_deref().map(str::trim) {
+            let value = match code {
+                "" => None,
+                code => check_optional_code(&codes, table, Some(code), field, label)?,
+            };
+            changes.push((field, value));
+        }
     }
-    if let Some((empty, code)) = blank(&input.region_code) {
-        let value = if empty {
-            None
-        } else {
-            check_optional_code(
-                &codes,
-                CodeTable::Regions,
-                Some(code),
-                "region_code",
-                "问题属地",
-            )?
-        };
-        changes.push(("region_code", value));
-    }
-    if let Some((_, text)) = blank(&input.involved_units) {
+    if let Some(text) = input.involved_units.as_deref() {
         let value = optional_text(Some(text), "involved_units", "涉及单位", limits::SUMMARY)?;
         changes.push(("involved_units", value));
     }

@@ -526,22 +526,22 @@ pub fn person_county_matters(
         return Ok(empty("not_connected"));
     }
     let now = register.now();
-    let stored = crate::lookup::stored(register, &id_number)?;
-    let fresh = stored
-        .as_ref()
-        .and_then(|s| s.answered_at)
-        .is_some_and(|at| now - at < crate::lookup::FRESH_FOR);
-    let waiting = stored.as_ref().is_some_and(|s| s.answered_at.is_none());
-    if !waiting && (!fresh || input.refresh) {
-        crate::lookup::ask(register, &id_number)?;
-        return Ok(empty("pending"));
-    }
-    let Some(stored) = stored else {
-        return Ok(empty("pending"));
+    // A question still waiting is left alone (the desk polls); a fresh answer is given as it
+    // is unless the clerk asks again; anything else is asked (again).
+    let stored = match crate::lookup::stored(register, &id_number)? {
+        Some(s) if s.answered_at.is_none() => return Ok(empty("pending")),
+        Some(s)
+            if !input.refresh
+                && s.answered_at
+                    .is_some_and(|at| now - at < crate::lookup::FRESH_FOR) =>
+        {
+            s
+        }
+        _ => {
+            crate::lookup::ask(register, &id_number)?;
+            return Ok(empty("pending"));
+        }
     };
-    if waiting {
-        return Ok(empty("pending"));
-    }
     let codes = register.codes();
     let (matters, truncated) = match &stored.answer {
         Some(answer) => (

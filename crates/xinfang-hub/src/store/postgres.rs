@@ -350,6 +350,27 @@ const ARRIVAL_COLUMNS: &str =
     "id, origin, seq, actor, at, kind, schema_version, payload, received_at, pushed_by";
 const ARRIVAL_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8::text::json, $9, $10";
 
+/// The values of [`ARRIVAL_VALUES`], in its order (`held` and `events` take the same).
+fn arrival_params<'a>(
+    arrival: &'a Arrival<'_>,
+    payload: &'a String,
+    version: &'a i64,
+) -> [&'a (dyn ToSql + Sync); 10] {
+    let e = arrival.event;
+    [
+        &e.id,
+        &e.origin,
+        &e.seq,
+        &e.actor,
+        &e.at,
+        &e.kind,
+        version,
+        payload,
+        &arrival.received_at,
+        &arrival.pushed_by,
+    ]
+}
+
 fn event_row(row: &Row, base: usize) -> Result<WireEvent> {
     let schema_version: i64 = row.try_get(base + 6)?;
     let payload: String = row.try_get(base + 7)?;
@@ -556,24 +577,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn hold(&mut self, arrival: &Arrival<'_>) -> Result<()> {
-        let e = arrival.event;
-        let payload = serde_json::to_string(&e.payload)?;
+        let payload = serde_json::to_string(&arrival.event.payload)?;
+        let version = i64::from(arrival.event.schema_version);
         let sql = format!("INSERT INTO held ({ARRIVAL_COLUMNS}) VALUES ({ARRIVAL_VALUES})");
-        self.execute(
-            &sql,
-            &[
-                &e.id,
-                &e.origin,
-                &e.seq,
-                &e.actor,
-                &e.at,
-                &e.kind,
-                &i64::from(e.schema_version),
-                &payload,
-                &arrival.received_at,
-                &arrival.pushed_by,
-            ],
-        )?;
+        self.execute(&sql, &arrival_params(arrival, &payload, &version))?;
         Ok(())
     }
 
@@ -609,29 +616,15 @@ impl Tx for PgTx<'_> {
     }
 
     fn append(&mut self, arrival: &Arrival<'_>) -> Result<i64> {
-        let e = arrival.event;
-        let payload = serde_json::to_string(&e.payload)?;
+        let payload = serde_json::to_string(&arrival.event.payload)?;
+        let version = i64::from(arrival.event.schema_version);
         // max + 1 under the write lock: the next cursor, with no gap (see the module comment).
         let sql = format!(
             "INSERT INTO events (cursor, {ARRIVAL_COLUMNS}) \
              VALUES ((SELECT coalesce(max(cursor), 0) + 1 FROM events), {ARRIVAL_VALUES}) \
              RETURNING cursor"
         );
-        let row = self.query_one(
-            &sql,
-            &[
-                &e.id,
-                &e.origin,
-                &e.seq,
-                &e.actor,
-                &e.at,
-                &e.kind,
-                &i64::from(e.schema_version),
-                &payload,
-                &arrival.received_at,
-                &arrival.pushed_by,
-            ],
-        )?;
+        let row = self.query_one(&sql, &arrival_params(arrival, &payload, &version))?;
         Ok(row.try_get(0)?)
     }
 
