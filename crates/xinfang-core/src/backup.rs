@@ -92,6 +92,7 @@ pub fn create(
     let partial = dir.join(format!("{name}.partial"));
     let _ = fs::remove_file(&partial);
     let outcome = (|| -> Result<()> {
+        crate::keys::sqlcipher_ready()?;
         let mut dest = Connection::open(&partial)?;
         dest.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
         {

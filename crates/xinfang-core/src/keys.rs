@@ -23,6 +23,7 @@ use std::{
     io::{Read, Write},
     path::{Path, PathBuf},
     sync::OnceLock,
+    time::{Duration, Instant},
 };
 
 use rusqlite::Connection;
@@ -367,9 +368,40 @@ pub fn resolve(path: &Path, unlock: &Unlock, create: bool) -> Result<Key> {
     }
 }
 
+/// Waits until SQLCipher has finished starting up in this process; every keying calls it first.
+///
+/// SQLite runs SQLCipher's start-up (`sqlcipher_extra_init`) only after it has marked itself
+/// initialised and released its init mutex. A second thread that opens its first connection in
+/// that window gets an open connection whose `PRAGMA key` is refused ("An error occurred with
+/// PRAGMA key or rekey") although nothing is wrong. Keying a throwaway in-memory database once,
+/// retried for a moment, proves the start-up is over; `OnceLock` makes other threads wait for
+/// that proof instead of racing it. The probe key is raw, so no key derivation runs.
+pub fn sqlcipher_ready() -> Result<()> {
+    static READY: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let probe = format!("PRAGMA key = \"x'{}'\";", "00".repeat(KEY_LEN));
+            loop {
+                let attempt =
+                    Connection::open_in_memory().and_then(|conn| conn.execute_batch(&probe));
+                match attempt {
+                    Ok(()) => return Ok(()),
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(format!("SQLCipher did not start: {e}"));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        })
+        .clone()
+        .map_err(Error::Internal)
+}
+
 /// Applies `key` to a fresh connection and proves it by a read, before anything else runs.
 /// Wrong key → `register_key_wrong`; the file is untouched.
 pub fn apply(conn: &Connection, key: &Key, path: &Path) -> Result<()> {
+    sqlcipher_ready()?;
     // SQLCipher logs every failed page decryption to stderr; the error we return says it once,
     // in Chinese.
     conn.execute_batch(&format!(
@@ -467,6 +499,7 @@ pub fn sidecar(path: &Path, suffix: &str) -> PathBuf {
 pub fn encrypt_in_place(path: &Path, key: &Key) -> Result<()> {
     let staging = path.with_extension("db.encrypting");
     let _ = fs::remove_file(&staging);
+    sqlcipher_ready()?;
     let plain = Connection::open(path)?;
     // Everything in the WAL goes into the main file first, so the export sees it all and no
     // plain WAL is left to be replayed into the encrypted file.

@@ -48,6 +48,7 @@ pub fn verify_file(path: &Path, scratch: &Path) -> Result<Report> {
 /// copy holds the same personal data as the register, so it is encrypted too, under a
 /// throwaway key nobody keeps.
 pub fn verify_with_scratch(conn: &Connection, scratch: &Path) -> Result<Report> {
+    crate::keys::sqlcipher_ready()?;
     let mut rebuilt = Connection::open(scratch)?;
     rebuilt.execute_batch(&format!(
         "PRAGMA key = \"x'{}'\";",
