@@ -85,8 +85,16 @@ pub enum Command {
         backups: BackupArgs,
     },
     /// Print a one-time code (valid ten minutes) that pairs one LAN desk or browser with
-    /// this host; desks beyond loopback cannot call the API until paired.
-    Pair,
+    /// this host; desks beyond loopback cannot call the API until paired. `--list` shows the
+    /// paired desks, `--revoke ID` cuts one off at once (it must pair again).
+    Pair {
+        /// List the desks paired with this host (id, address, when paired, revoked).
+        #[arg(long, conflicts_with = "revoke")]
+        list: bool,
+        /// Revoke the paired desk with this id (from `--list`); its next call is refused.
+        #[arg(long, value_name = "ID")]
+        revoke: Option<String>,
+    },
     /// Run one operation: JSON input as an argument or `-` for stdin, JSON output on stdout.
     Call {
         /// Operation name (see `xinfang ops`).
@@ -332,12 +340,37 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 )
             }),
         ),
-        Command::Pair => {
+        Command::Pair { list, revoke } => {
             let path = data::register_path(data_dir);
             if !path.exists() {
                 return Err(Error::NotInitialised.into());
             }
             let register = data::open(data_dir)?;
+            if list {
+                let desks = crate::lan::paired_desks(&register)?;
+                if desks.is_empty() {
+                    println!("尚无已配对的工作站");
+                }
+                for desk in desks {
+                    let state = match &desk.revoked_at {
+                        Some(at) => format!("已撤销 {at}"),
+                        None => "有效".to_owned(),
+                    };
+                    println!(
+                        "{}  {}  配对于 {}  {state}",
+                        desk.id, desk.peer, desk.paired_at
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(id) = revoke {
+                let desk = crate::lan::revoke(&register, &id, xinfang_core::audit::DESK_CLI)?;
+                println!(
+                    "revoked: {}\n已撤销工作站 {}（{} 配对）：它的下一次请求即被拒绝，须用新配对码重新配对",
+                    desk.id, desk.peer, desk.paired_at
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let code = crate::lan::issue_code(&register, crate::bundle::random_32()?)?;
             println!("pairing_code: {code}");
             println!(

@@ -153,3 +153,89 @@ pub fn is_paired(register: &Register, token: &str) -> xinfang_core::Result<bool>
         .optional()?;
     Ok(found.is_some())
 }
+
+/// Characters of a desk's token hash that name it in `xinfang pair --list` and `--revoke`.
+/// A prefix of the hash, not of the token: it names the desk without letting anyone act as it.
+pub const DESK_ID_LEN: usize = 12;
+
+/// A paired desk, as the host's administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairedDesk {
+    /// The first [`DESK_ID_LEN`] hex digits of its token's SHA-256.
+    pub id: String,
+    /// The address it paired from.
+    pub peer: String,
+    /// When it paired (UTC, RFC 3339).
+    pub paired_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// Every desk that ever paired with this host, newest first.
+pub fn paired_desks(register: &Register) -> xinfang_core::Result<Vec<PairedDesk>> {
+    let conn = register.conn();
+    let mut stmt = conn.prepare(
+        "SELECT substr(token_hash, 1, ?1), peer, paired_at, revoked_at FROM lan_desks
+         ORDER BY paired_at DESC, token_hash",
+    )?;
+    let desks = stmt
+        .query_map([DESK_ID_LEN as i64], |r| {
+            Ok(PairedDesk {
+                id: r.get(0)?,
+                peer: r.get(1)?,
+                paired_at: r.get(2)?,
+                revoked_at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(desks)
+}
+
+/// Revokes the paired desk named `id` (see [`paired_desks`]) at once: its next call is refused
+/// with `desk_not_paired`, and it must pair again with a new code. Audited as `lan_revoke`.
+pub fn revoke(register: &Register, id: &str, desk: &str) -> xinfang_core::Result<PairedDesk> {
+    let id = id.trim().to_ascii_lowercase();
+    let unknown = || {
+        xinfang_core::Error::field(
+            "desk_unknown",
+            "id",
+            format!("没有编号为 {id} 的已配对工作站（用 xinfang pair --list 查看）"),
+        )
+    };
+    if id.len() != DESK_ID_LEN || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(unknown());
+    }
+    let now = register.now();
+    let conn = register.conn();
+    let tx = conn.unchecked_transaction()?;
+    let (peer, paired_at, revoked_at): (String, String, Option<String>) = tx
+        .query_row(
+            "SELECT peer, paired_at, revoked_at FROM lan_desks WHERE substr(token_hash, 1, ?1) = ?2",
+            params![DESK_ID_LEN as i64, id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(unknown)?;
+    let revoked_at = match revoked_at {
+        Some(at) => at,
+        None => {
+            let at = fmt_utc(now);
+            tx.execute(
+                "UPDATE lan_desks SET revoked_at = ?1 WHERE substr(token_hash, 1, ?2) = ?3",
+                params![at, DESK_ID_LEN as i64, id],
+            )?;
+            let mut entry = audit::Entry::new(None, desk, "lan_revoke");
+            entry.object = id.clone();
+            entry.detail = format!("撤销工作站 {peer} 的局域网配对（{paired_at} 配对）");
+            audit::record(&tx, now, &entry)?;
+            at
+        }
+    };
+    tx.commit()?;
+    Ok(PairedDesk {
+        id,
+        peer,
+        paired_at,
+        revoked_at: Some(revoked_at),
+    })
+}

@@ -286,6 +286,35 @@ fn a_lan_desk_is_refused_until_it_pairs_and_a_code_pairs_once() {
     );
     assert_eq!(status, 200, "a paired desk signs in: {body}");
 
+    // The administrator sees the desk and can cut it off; the next call is refused at once.
+    let out = run(xinfang(dir.path()).args(["pair", "--list"]));
+    assert!(out.status.success(), "pair --list: {}", stderr(&out));
+    let listed = stdout(&out);
+    let id = listed
+        .lines()
+        .find(|l| l.contains("有效"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the paired desk is listed")
+        .to_owned();
+    let out = run(xinfang(dir.path()).args(["pair", "--revoke", "000000000000"]));
+    assert!(!out.status.success(), "an unknown id is refused");
+    assert!(stderr(&out).contains("desk_unknown"), "{}", stderr(&out));
+    let out = run(xinfang(dir.path()).args(["pair", "--revoke", &id]));
+    assert!(out.status.success(), "pair --revoke: {}", stderr(&out));
+    let (status, err, _) = post(
+        &agent,
+        &format!("{base}/api/v1/ops/auth_login"),
+        Some(&token),
+        &login,
+    );
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("desk_not_paired")),
+        "a revoked desk: {err}"
+    );
+    let out = run(xinfang(dir.path()).args(["pair", "--list"]));
+    assert!(stdout(&out).contains("已撤销"), "{}", stdout(&out));
+
     // The same code again pairs nobody.
     let (status, err, _) = post(
         &agent,
@@ -346,4 +375,12 @@ fn a_lan_desk_is_refused_until_it_pairs_and_a_code_pairs_once() {
             ("lan_pair".to_owned(), "pairing_code_invalid".to_owned()),
         ]
     );
+    let revoked: String = conn
+        .query_row(
+            "SELECT object FROM audit_log WHERE operation = 'lan_revoke' AND outcome = 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the revocation is audited");
+    assert_eq!(revoked, id);
 }
