@@ -53,8 +53,10 @@ def tree_pss_mb(root_pid):
     return total / 1024
 
 
-def pid_of(pattern):
-    out = subprocess.run(["pgrep", "-n", "-f", pattern], capture_output=True, text=True).stdout.strip()
+def pid_of(pattern, oldest=False):
+    """The newest (or oldest) process whose command line matches `pattern`."""
+    flag = "-o" if oldest else "-n"
+    out = subprocess.run(["pgrep", flag, "-f", pattern], capture_output=True, text=True).stdout.strip()
     return int(out) if out else None
 
 
@@ -102,7 +104,9 @@ def main():
     bd.session = bd._req("POST", "/session", caps)["sessionId"]
     session = time.time() - t0
     browser_interactive = measure(bd, a.server_url) + session
-    chrome_pid = pid_of("chromium.*--headless")
+    # Chromium's helpers carry --headless too; the oldest match is the browser at the root of
+    # the tree, so renderers and the GPU process are counted under it.
+    chrome_pid = pid_of("chromium.*--headless", oldest=True)
     browser_rss = (tree_rss_mb(chrome_pid) if chrome_pid else float("nan")) + tree_rss_mb(a.server_pid)
     browser_pss = (tree_pss_mb(chrome_pid) if chrome_pid else float("nan")) + tree_pss_mb(a.server_pid)
     bd.quit()

@@ -67,6 +67,9 @@ fn connect(data_dir: &Path) -> xinfang_core::Result<(Connection, keys::Key)> {
     let key = keys::resolve(&path, &Unlock::from_environment(), false)?;
     let conn = keys::connect(&path, &key)?;
     db::configure(&conn)?;
+    // A backup reads every page once, in order: a large page cache would only hold on to
+    // memory (in a long-running host, for the life of the process) without saving a read.
+    conn.pragma_update(None, "cache_size", -2_000)?;
     Ok((conn, key))
 }
 
