@@ -464,6 +464,11 @@ impl Hub {
         let faults = self.faults;
         let mut tx = self.store.begin()?;
         let before = tx.mark(origin)?;
+        // With nothing held for this origin, an event that extends the log goes straight into
+        // it: the same row `take_held` would move there, without writing and deleting it in
+        // `held` first. That is every event of an ordinary in-order push.
+        let nothing_held = tx.held_seqs(origin)?.is_empty();
+        let mut next = before + 1;
         let mut rejected = Vec::new();
         let mut kept_seqs = Vec::new();
         for event in &events {
@@ -495,6 +500,18 @@ impl Hub {
                 }
                 continue;
             }
+            let arrival = Arrival {
+                event,
+                pushed_by: Some(centre.id),
+                received_at: &now,
+            };
+            // The log holds exactly the seqs below `next` of this origin and nothing is held, so no
+            // other event can have this seq yet: the seq lookup is skipped too.
+            if nothing_held && event.seq == next {
+                tx.append(&arrival)?;
+                next += 1;
+                continue;
+            }
             if let Some(other) = tx.id_at(origin, event.seq)? {
                 rejected.push(reject(
                     event,
@@ -506,17 +523,14 @@ impl Hub {
                 ));
                 continue;
             }
-            tx.hold(&Arrival {
-                event,
-                pushed_by: Some(centre.id),
-                received_at: &now,
-            })?;
+            tx.hold(&arrival)?;
             kept_seqs.push(event.seq);
         }
-        // Everything new waits in `held` first; whatever is now contiguous moves on into the
-        // log in seq order. One path for in-order and out-of-order arrivals alike.
-        let acknowledged = contiguous_mark(before, tx.held_seqs(origin)?);
-        if acknowledged > before {
+        // Anything else waits in `held`; whatever is now contiguous with the log moves on into
+        // it in seq order.
+        let appended = next - 1;
+        let acknowledged = contiguous_mark(appended, tx.held_seqs(origin)?);
+        if acknowledged > appended {
             for held in tx.take_held(origin, acknowledged)? {
                 tx.append(&Arrival {
                     event: &held.event,
@@ -524,6 +538,8 @@ impl Hub {
                     received_at: &held.received_at,
                 })?;
             }
+        }
+        if acknowledged > before {
             tx.set_mark(origin, acknowledged)?;
         }
         kept_seqs.retain(|seq| *seq > acknowledged);
