@@ -341,6 +341,23 @@ pub fn pulled_at(register: &Register, cursor: i64, id: Option<Uuid>) -> Result<b
     )?)
 }
 
+/// The county event last pulled at `cursor` (after a restart from 0 the inbox can hold an
+/// earlier hub's event at the same cursor too; the newest row is the current hub's).
+pub fn pulled_id_at(register: &Register, cursor: i64) -> Result<Option<Uuid>> {
+    if cursor <= 0 {
+        return Ok(None);
+    }
+    let id: Option<String> = register
+        .conn()
+        .query_row(
+            "SELECT id FROM county_inbox WHERE cursor = ?1 ORDER BY rowid DESC LIMIT 1",
+            [cursor],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(id.and_then(|id| Uuid::parse_str(&id).ok()))
+}
+
 /// Pulls again from the start: the hub's log is not the one the cursor points into (restored
 /// from an older backup). The inbox keeps what it has; events it knows are not taken twice.
 pub fn restart_pull(register: &Register) -> Result<()> {
@@ -500,6 +517,7 @@ pub fn export_bundle(
         created_at: fmt_utc(register.now()),
         acknowledged: state.acknowledged,
         pull_cursor: state.pull_cursor,
+        pull_anchor: pulled_id_at(register, state.pull_cursor)?,
         enrolment,
         events,
     });

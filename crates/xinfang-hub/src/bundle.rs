@@ -195,7 +195,25 @@ impl Hub {
                 (centre, true)
             }
         };
-        tx.set_bundle_cursor(centre.id, contents.pull_cursor.max(0))?;
+        // The desk names the event it holds at its cursor. If this hub has another one there,
+        // it was restored from an older backup and gave that cursor to a new event: the next
+        // bundle back starts from the beginning (the desk takes each event once, by id),
+        // rather than after a cursor that would skip what was re-issued.
+        let cursor = contents.pull_cursor.max(0);
+        let here = match contents.pull_anchor {
+            Some(_) if cursor > 0 => tx
+                .routed(centre.id, cursor - 1, 1)?
+                .into_iter()
+                .next()
+                .filter(|r| r.cursor == cursor)
+                .map(|r| r.event.id),
+            _ => None,
+        };
+        if contents.pull_anchor.is_some() && cursor > 0 && here != contents.pull_anchor {
+            tx.reset_bundle_cursor(centre.id)?;
+        } else {
+            tx.set_bundle_cursor(centre.id, cursor)?;
+        }
         let before = tx.mark(origin)?;
         tx.commit()?;
 

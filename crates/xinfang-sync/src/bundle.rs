@@ -77,6 +77,11 @@ pub struct CentreBundle {
     /// The hub cursor of the last county event the desk has, so the hub's bundle back starts
     /// after it.
     pub pull_cursor: i64,
+    /// The id of the county event the desk holds at `pull_cursor`. A hub restored from an older
+    /// backup gives the cursors it forgot to new events; when its event at `pull_cursor` is
+    /// another one, it starts its bundles back from the beginning instead of after the cursor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_anchor: Option<Uuid>,
     /// Present while the hub may not know this centre's key yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrolment: Option<BundleEnrolment>,
@@ -430,6 +435,7 @@ mod tests {
             created_at: "2026-11-28T07:30:00.000Z".into(),
             acknowledged: 0,
             pull_cursor: 0,
+            pull_anchor: None,
             enrolment: None,
             events: (1..=20).map(event).collect(),
         })

@@ -125,6 +125,10 @@ pub trait Tx {
     fn set_centre_key(&mut self, id: Uuid, public_key: &str, proof: Option<&str>) -> Result<()>;
     /// Raises the cursor the centre reported having (never lowers it).
     fn set_bundle_cursor(&mut self, id: Uuid, cursor: i64) -> Result<()>;
+
+    /// Starts the centre's bundles back from the beginning (its cursor points into a log this
+    /// hub no longer has).
+    fn reset_bundle_cursor(&mut self, id: Uuid) -> Result<()>;
 }
 
 /// What the hub keeps of a centre for USB bundles.

@@ -801,6 +801,11 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn reset_bundle_cursor(&mut self, id: Uuid) -> Result<()> {
+        self.execute("UPDATE centres SET bundle_cursor = 0 WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
     fn set_bundle_cursor(&mut self, id: Uuid, cursor: i64) -> Result<()> {
         self.execute(
             "UPDATE centres SET bundle_cursor = greatest(bundle_cursor, $2) WHERE id = $1",

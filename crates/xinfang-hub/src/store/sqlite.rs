@@ -608,6 +608,13 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn reset_bundle_cursor(&mut self, id: Uuid) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE centres SET bundle_cursor = 0 WHERE id = ?1")?
+            .execute([id.to_string()])?;
+        Ok(())
+    }
+
     fn set_bundle_cursor(&mut self, id: Uuid, cursor: i64) -> Result<()> {
         self.tx
             .prepare_cached(

@@ -395,3 +395,118 @@ fn bundles_carry_the_exchange_without_a_network_and_refuse_any_change() {
     );
     assert!(has("bundle_import", "ok", "h1"), "{rows:?}");
 }
+
+/// `xinfang-hub publish` of a 交办 to `centre`, with a reference of its own.
+fn assign(hub: &Path, centre: &str, dir: &Path, reference: &str) {
+    let payload = dir.join(format!("{reference}.json"));
+    std::fs::write(
+        &payload,
+        json!({
+            "reference": format!("某县信访局交〔2026〕{reference}号"),
+            "from_unit": "某县信访局",
+            "matter": crate::sync::letter(&format!("交办事项{reference}")),
+        })
+        .to_string(),
+    )
+    .expect("payload");
+    hub_admin(
+        hub,
+        &[
+            "publish",
+            "--to",
+            centre,
+            "--kind",
+            "county.assignment",
+            "--payload",
+            payload.to_str().expect("path"),
+        ],
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_hub_restored_from_an_older_backup_still_brings_a_bundle_centre_what_it_reissued() {
+    let hub_dir = tempfile::tempdir().expect("hub");
+    let hub = hub_dir.path();
+    let (centre_a, code_a) = add_centre(hub, "XF3301");
+    let desk = initialised(1);
+    let a = desk.path();
+    let sticks = tempfile::tempdir().expect("stick");
+    let stick = |name: &str| sticks.path().join(name);
+    let desk_export = |name: &str, code: Option<&str>| {
+        let mut cmd = as_admin(a);
+        cmd.args(["bundle", "export"]);
+        if let Some(code) = code {
+            cmd.args(["--enrolment-code", code]);
+        }
+        let out = run(cmd.arg("--out").arg(stick(name)));
+        assert!(out.status.success(), "export: {}", stderr(&out));
+    };
+    let desk_import = |name: &str| {
+        let out = run(as_admin(a).args(["bundle", "import"]).arg(stick(name)));
+        assert!(out.status.success(), "import: {}", stderr(&out));
+        stdout(&out)
+    };
+    let hub_export = |name: &str| {
+        let out = hub_admin(
+            hub,
+            &[
+                "bundle",
+                "export",
+                "--centre",
+                "XF3301",
+                "--out",
+                stick(name).to_str().expect("path"),
+            ],
+        );
+        field(&out, "events:")
+    };
+
+    desk_export("a1", Some(&code_a));
+    hub_import(hub, &stick("a1"));
+    let backup = tempfile::tempdir().expect("backup");
+    copy_dir(hub, backup.path());
+
+    // The county assigns one matter; it reaches the centre by stick.
+    assign(hub, &centre_a, sticks.path(), "1");
+    assert_eq!(hub_export("h1"), "1");
+    assert_eq!(field(&desk_import("h1"), "inbox_added:"), "1");
+
+    // The hub is restored from the backup taken before that assignment, and assigns another:
+    // it gets the cursor the first one had. The centre's next bundle says which event it holds
+    // there, so the hub sends from the beginning again instead of after that cursor.
+    std::fs::remove_dir_all(hub).expect("remove");
+    copy_dir(backup.path(), hub);
+    assign(hub, &centre_a, sticks.path(), "2");
+    desk_export("a2", None);
+    hub_import(hub, &stick("a2"));
+    assert_eq!(
+        hub_export("h2"),
+        "1",
+        "the re-issued cursor's event is sent"
+    );
+    let imported = desk_import("h2");
+    assert_eq!(field(&imported, "inbox_added:"), "1", "{imported}");
+    assert_eq!(
+        field(&imported, "applied:"),
+        "1",
+        "the second 交办 became a matter"
+    );
+    assert_eq!(
+        desk_sync(a).1,
+        2,
+        "both assignments are in the inbox, once each"
+    );
+}
