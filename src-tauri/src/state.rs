@@ -102,14 +102,51 @@ pub struct DeskState {
     pub lan: Mutex<Option<Result<LanServing, String>>>,
 }
 
-/// The host's LAN server as started.
+/// The host's LAN server as started. Dropping the last clone stops it.
 #[derive(Debug, Clone)]
 pub struct LanServing {
     /// The bound address.
     pub addr: std::net::SocketAddr,
     /// The SHA-256 of its certificate, when it serves TLS (always beyond loopback).
     pub fingerprint: Option<String>,
+    stop: std::sync::Arc<LanStop>,
 }
+
+impl LanServing {
+    /// Stops the server and waits until its address is free again (a few seconds at most).
+    pub fn stop(&self) {
+        self.stop.stop();
+    }
+}
+
+/// Ends the LAN server's thread: on a change of settings the old server must let go of its
+/// address and of the old register before the new ones are opened, or the new server cannot
+/// bind and the old one goes on serving the register the shell has left.
+#[derive(Debug)]
+struct LanStop {
+    signal: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl LanStop {
+    fn stop(&self) {
+        if let Some(signal) = lock(&self.signal).take() {
+            let _ = signal.send(());
+        }
+        if let Some(thread) = lock(&self.thread).take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for LanStop {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// How long a stopping LAN server waits for requests in flight.
+const LAN_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// How often the host tries the county hub when nothing asks sooner (`xinfang serve`'s default).
 const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -161,12 +198,16 @@ impl DeskState {
 
     /// Replaces the backend after the first-start choice or a change in settings.
     pub fn reconfigure(&self, config: ShellConfig) {
-        // The old worker stops before the old register is let go.
+        // The old workers and LAN server stop before the old register is let go (and the LAN
+        // server before the new one binds the same address).
         if let Some(worker) = lock(&self.sync).take() {
             worker.stop();
         }
         if let Some(worker) = lock(&self.backup).take() {
             worker.stop();
+        }
+        if let Some(Ok(serving)) = lock(&self.lan).take() {
+            serving.stop();
         }
         let (backend, lan) = open_backend(&self.dirs, &config);
         *lock(&self.lan) = lan;
@@ -287,6 +328,9 @@ impl DeskState {
         if let Some(worker) = lock(&self.backup).take() {
             worker.stop();
         }
+        if let Some(Ok(serving)) = lock(&self.lan).take() {
+            serving.stop();
+        }
         if let Backend::Host(register, _) = &*lock(&self.backend)
             && let Err(err) = lock(register).checkpoint()
         {
@@ -388,7 +432,8 @@ pub fn serve_lan(
         require_pairing: true,
         treat_loopback_as_lan,
     };
-    std::thread::spawn(move || {
+    let (signal, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -406,21 +451,40 @@ pub fn serve_lan(
                 Err(err) => return eprintln!("cannot listen on {addr}: {err}"),
             };
             let state = xinfang_server::http::AppState::shared(register, changes).with_lan(lan);
-            let served = match tls {
-                Some((_, config)) => {
-                    match xinfang_tls::server::TlsListener::new(listener, config) {
-                        Ok(listener) => xinfang_server::http::serve(listener, state, None).await,
-                        Err(err) => Err(err),
+            let serving = async move {
+                match tls {
+                    Some((_, config)) => {
+                        match xinfang_tls::server::TlsListener::new(listener, config) {
+                            Ok(listener) => {
+                                xinfang_server::http::serve(listener, state, None).await
+                            }
+                            Err(err) => Err(err),
+                        }
+                    }
+                    None => xinfang_server::http::serve(listener, state, None).await,
+                }
+            };
+            // Stopping drops the server future, and with it the listener; the connections
+            // still open end with the runtime below.
+            tokio::select! {
+                served = serving => {
+                    if let Err(err) = served {
+                        eprintln!("LAN server stopped: {err}");
                     }
                 }
-                None => xinfang_server::http::serve(listener, state, None).await,
-            };
-            if let Err(err) = served {
-                eprintln!("LAN server stopped: {err}");
+                _ = stopped => {}
             }
         });
+        runtime.shutdown_timeout(LAN_STOP_GRACE);
     });
-    Ok(LanServing { addr, fingerprint })
+    Ok(LanServing {
+        addr,
+        fingerprint,
+        stop: std::sync::Arc::new(LanStop {
+            signal: Mutex::new(Some(signal)),
+            thread: Mutex::new(Some(thread)),
+        }),
+    })
 }
 
 /// Desk mode: pairs this desk with the host by the one-time `code` from the host's settings
@@ -690,5 +754,41 @@ mod tests {
         let (identity, made) = xinfang_tls::Identity::load_or_create(&data, &[]).expect("identity");
         assert!(!made);
         assert_eq!(identity.fingerprint(), fingerprint);
+    }
+
+    #[test]
+    fn a_stopped_lan_server_lets_go_of_its_address_and_a_new_one_binds_it() {
+        let (dir, state) = host();
+        let (register, changes) = match &*lock(&state.backend) {
+            Backend::Host(register, changes) => (register.clone(), changes.clone()),
+            _ => panic!("host mode"),
+        };
+        let data = dir.path().join("data");
+        let first = serve_lan(
+            register.clone(),
+            changes.clone(),
+            "127.0.0.1:0",
+            &data,
+            false,
+        )
+        .expect("serving");
+        let addr = first.addr.to_string();
+        let health = |addr: &str| {
+            ureq::get(format!("http://{addr}/api/v1/health"))
+                .call()
+                .map(|r| r.status().as_u16())
+        };
+        assert_eq!(health(&addr).ok(), Some(200), "serving");
+        first.stop();
+        assert!(health(&addr).is_err(), "nothing answers once stopped");
+        // Settings saved again with the same address: the new server gets it.
+        let second =
+            serve_lan(register, changes, &addr, &data, false).expect("the address is free");
+        assert_eq!(health(&addr).ok(), Some(200), "the new server answers");
+        drop(second);
+        assert!(
+            health(&addr).is_err(),
+            "dropping the last handle stops it too"
+        );
     }
 }
