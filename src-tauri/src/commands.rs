@@ -2,7 +2,7 @@
 //! list (so nothing here needs updating when an operation is added); `changes_wait` is the
 //! window's side of the change feed; `app_status` and `app_setup` are the shell's own
 //! first-start choice (a desk pairs with an `https://` host there), `lan_pair_code` the host
-//! administrator's one-time code for a desk.
+//! administrator's one-time code for a desk, `lan_desks` / `lan_desk_revoke` the paired desks.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -224,6 +224,25 @@ fn desk_config(state: &DeskState, input: &SetupInput) -> Result<ShellConfig, Api
         desk_token,
         serve_lan: None,
     })
+}
+
+/// Host mode: the desks paired with this host; administrators only.
+#[tauri::command(async)]
+pub fn lan_desks(
+    state: State<'_, DeskState>,
+    token: Option<String>,
+) -> Result<Vec<xinfang_server::lan::PairedDesk>, ApiError> {
+    state.lan_desks(token.as_deref())
+}
+
+/// Host mode: revokes the paired desk `id` at once; administrators only.
+#[tauri::command(async)]
+pub fn lan_desk_revoke(
+    state: State<'_, DeskState>,
+    token: Option<String>,
+    id: String,
+) -> Result<xinfang_server::lan::PairedDesk, ApiError> {
+    state.lan_desk_revoke(token.as_deref(), &id)
 }
 
 /// Host mode: a one-time code (valid ten minutes) that pairs one LAN desk; administrators only.

@@ -33,6 +33,8 @@ pub fn run() {
             commands::app_status,
             commands::app_setup,
             commands::lan_pair_code,
+            commands::lan_desks,
+            commands::lan_desk_revoke,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context is generated at build time and is valid");

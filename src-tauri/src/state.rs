@@ -289,23 +289,8 @@ impl DeskState {
     /// Host mode: a one-time pairing code for a LAN desk, for a signed-in administrator only
     /// (how the centre's machines are set up is the system administrator's).
     pub fn pair_code(&self, token: Option<&str>) -> Result<String, ApiError> {
-        let Backend::Host(register, _) = &*lock(&self.backend) else {
-            return Err(ApiError {
-                code: "not_host".into(),
-                message: "只有接待中心主机才能生成配对码".into(),
-                field: None,
-            });
-        };
-        let register = lock(register);
-        let session = xinfang_core::auth::session_for_token(&register, token.unwrap_or(""))
-            .map_err(|e| e.to_api())?;
-        if session.role != xinfang_core::model::Role::Admin {
-            return Err(ApiError {
-                code: "forbidden".into(),
-                message: "只有系统管理员可以生成局域网配对码".into(),
-                field: None,
-            });
-        }
+        let (register, session) = self.host_admin(token, "生成局域网配对码")?;
+        let register = lock(&register);
         let random = xinfang_server::bundle::random_32().map_err(|e| ApiError {
             code: "internal".into(),
             message: format!("无法生成配对码：{e}"),
@@ -318,6 +303,63 @@ impl DeskState {
             xinfang_core::audit::DESK_HOST,
         )
         .map_err(|e| e.to_api())
+    }
+
+    /// Host mode: the desks paired with this host, newest first; administrators only.
+    pub fn lan_desks(
+        &self,
+        token: Option<&str>,
+    ) -> Result<Vec<xinfang_server::lan::PairedDesk>, ApiError> {
+        let (register, _) = self.host_admin(token, "查看已配对的工作站")?;
+        let register = lock(&register);
+        xinfang_server::lan::paired_desks(&register).map_err(|e| e.to_api())
+    }
+
+    /// Host mode: revokes a paired desk at once (a lost or retired PC); administrators only.
+    pub fn lan_desk_revoke(
+        &self,
+        token: Option<&str>,
+        id: &str,
+    ) -> Result<xinfang_server::lan::PairedDesk, ApiError> {
+        let (register, session) = self.host_admin(token, "撤销工作站的配对")?;
+        let register = lock(&register);
+        xinfang_server::lan::revoke(
+            &register,
+            id,
+            Some(&session),
+            xinfang_core::audit::DESK_HOST,
+        )
+        .map_err(|e| e.to_api())
+    }
+
+    /// The register and the session of a signed-in system administrator of this host, or the
+    /// refusal: not a host (`not_host`), not signed in, or another role (`forbidden`).
+    fn host_admin(
+        &self,
+        token: Option<&str>,
+        what: &str,
+    ) -> Result<(Arc<Mutex<Register>>, xinfang_core::auth::Session), ApiError> {
+        let Backend::Host(register, _) = &*lock(&self.backend) else {
+            return Err(ApiError {
+                code: "not_host".into(),
+                message: format!("只有接待中心主机才能{what}"),
+                field: None,
+            });
+        };
+        let register = register.clone();
+        let session = {
+            let guard = lock(&register);
+            xinfang_core::auth::session_for_token(&guard, token.unwrap_or(""))
+                .map_err(|e| e.to_api())?
+        };
+        if session.role != xinfang_core::model::Role::Admin {
+            return Err(ApiError {
+                code: "forbidden".into(),
+                message: format!("只有系统管理员可以{what}"),
+                field: None,
+            });
+        }
+        Ok((register, session))
     }
 
     /// Stops the sync and backup workers and checkpoints the WAL on exit.
@@ -717,6 +759,28 @@ mod tests {
         // A code pairs once.
         let err = pair(&link, &code).expect_err("used code");
         assert_eq!(err.code, "pairing_code_invalid");
+
+        // The host's administrator sees the desk and revokes it: its next call is refused.
+        assert_eq!(
+            state.lan_desks(None).expect_err("no session").code,
+            "unauthenticated"
+        );
+        let desks = state.lan_desks(Some(&admin)).expect("desks");
+        assert_eq!(desks.len(), 1, "{desks:?}");
+        assert_eq!(desks[0].revoked_at, None);
+        let err = state
+            .lan_desk_revoke(Some(&admin), "000000000000")
+            .expect_err("unknown id");
+        assert_eq!(
+            (err.code.as_str(), err.field.as_deref()),
+            ("desk_unknown", Some("id"))
+        );
+        let revoked = state
+            .lan_desk_revoke(Some(&admin), &desks[0].id)
+            .expect("revoked");
+        assert!(revoked.revoked_at.is_some());
+        let err = forward(&paired, "session_me", &json!({}), Some(token)).expect_err("revoked");
+        assert_eq!(err.code, "desk_not_paired", "{err:?}");
 
         // The pairing names the administrator in the audit trail.
         let register = match &*lock(&state.backend) {

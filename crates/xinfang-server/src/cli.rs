@@ -364,7 +364,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             if let Some(id) = revoke {
-                let desk = crate::lan::revoke(&register, &id, xinfang_core::audit::DESK_CLI)?;
+                let desk = crate::lan::revoke(&register, &id, None, xinfang_core::audit::DESK_CLI)?;
                 println!(
                     "revoked: {}\n已撤销工作站 {}（{} 配对）：它的下一次请求即被拒绝，须用新配对码重新配对",
                     desk.id, desk.peer, desk.paired_at

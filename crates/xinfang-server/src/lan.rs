@@ -159,7 +159,7 @@ pub fn is_paired(register: &Register, token: &str) -> xinfang_core::Result<bool>
 pub const DESK_ID_LEN: usize = 12;
 
 /// A paired desk, as the host's administrator sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PairedDesk {
     /// The first [`DESK_ID_LEN`] hex digits of its token's SHA-256.
     pub id: String,
@@ -192,8 +192,14 @@ pub fn paired_desks(register: &Register) -> xinfang_core::Result<Vec<PairedDesk>
 }
 
 /// Revokes the paired desk named `id` (see [`paired_desks`]) at once: its next call is refused
-/// with `desk_not_paired`, and it must pair again with a new code. Audited as `lan_revoke`.
-pub fn revoke(register: &Register, id: &str, desk: &str) -> xinfang_core::Result<PairedDesk> {
+/// with `desk_not_paired`, and it must pair again with a new code. Audited as `lan_revoke`,
+/// naming `who` (the desktop shell's administrator) when known.
+pub fn revoke(
+    register: &Register,
+    id: &str,
+    who: Option<&xinfang_core::auth::Session>,
+    desk: &str,
+) -> xinfang_core::Result<PairedDesk> {
     let id = id.trim().to_ascii_lowercase();
     let unknown = || {
         xinfang_core::Error::field(
@@ -224,7 +230,7 @@ pub fn revoke(register: &Register, id: &str, desk: &str) -> xinfang_core::Result
                 "UPDATE lan_desks SET revoked_at = ?1 WHERE substr(token_hash, 1, ?2) = ?3",
                 params![at, DESK_ID_LEN as i64, id],
             )?;
-            let mut entry = audit::Entry::new(None, desk, "lan_revoke");
+            let mut entry = audit::Entry::new(who, desk, "lan_revoke");
             entry.object = id.clone();
             entry.detail = format!("撤销工作站 {peer} 的局域网配对（{paired_at} 配对）");
             audit::record(&tx, now, &entry)?;

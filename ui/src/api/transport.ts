@@ -326,15 +326,38 @@ export async function shellSetup(input: ShellSetup): Promise<ShellStatus> {
   }
 }
 
-/** Inside the desktop app, host mode: a one-time code that pairs one LAN desk (administrators only). */
-export async function shellPairCode(): Promise<string> {
+/** Runs one of the desktop shell's own commands for the signed-in user. */
+async function shellCommand<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
   const tauri = tauriInternals()
   if (!tauri) throw new ApiError('not_desktop', messageForCode('internal'))
   try {
-    return (await tauri.invoke('lan_pair_code', { token })) as string
+    return (await tauri.invoke(command, { token, ...args })) as T
   } catch (raw) {
     throw toApiError(raw)
   }
+}
+
+/** Inside the desktop app, host mode: a one-time code that pairs one LAN desk (administrators only). */
+export function shellPairCode(): Promise<string> {
+  return shellCommand<string>('lan_pair_code')
+}
+
+/** A desk paired with this host: `id` names it (a prefix of its token's hash, not the token). */
+export interface PairedDesk {
+  id: string
+  peer: string
+  paired_at: string
+  revoked_at: string | null
+}
+
+/** Inside the desktop app, host mode: the desks paired with this host, newest first. */
+export function shellPairedDesks(): Promise<PairedDesk[]> {
+  return shellCommand<PairedDesk[]>('lan_desks')
+}
+
+/** Inside the desktop app, host mode: revokes a paired desk at once; it must pair again. */
+export function shellRevokeDesk(id: string): Promise<PairedDesk> {
+  return shellCommand<PairedDesk>('lan_desk_revoke', { id })
 }
 
 /** What the host's change feed says: a counter that moves with every change, and its topic. */
