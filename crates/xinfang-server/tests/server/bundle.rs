@@ -238,18 +238,7 @@ fn bundles_carry_the_exchange_without_a_network_and_refuse_any_change() {
         .to_string(),
     )
     .expect("payload");
-    hub_admin(
-        hub,
-        &[
-            "publish",
-            "--to",
-            &centre_a,
-            "--kind",
-            "county.assignment",
-            "--payload",
-            payload.to_str().expect("path"),
-        ],
-    );
+    publish_assignment(hub, &centre_a, &payload);
     for n in 0..2 {
         let out = run(xinfang(a)
             .env("XINFANG_USER", "wangfang")
@@ -396,6 +385,22 @@ fn bundles_carry_the_exchange_without_a_network_and_refuse_any_change() {
     assert!(has("bundle_import", "ok", "h1"), "{rows:?}");
 }
 
+/// `xinfang-hub publish` of the 交办 in the file `payload` to `centre`.
+fn publish_assignment(hub: &Path, centre: &str, payload: &Path) {
+    hub_admin(
+        hub,
+        &[
+            "publish",
+            "--to",
+            centre,
+            "--kind",
+            "county.assignment",
+            "--payload",
+            payload.to_str().expect("path"),
+        ],
+    );
+}
+
 /// `xinfang-hub publish` of a 交办 to `centre`, with a reference of its own.
 fn assign(hub: &Path, centre: &str, dir: &Path, reference: &str) {
     let payload = dir.join(format!("{reference}.json"));
@@ -409,18 +414,7 @@ fn assign(hub: &Path, centre: &str, dir: &Path, reference: &str) {
         .to_string(),
     )
     .expect("payload");
-    hub_admin(
-        hub,
-        &[
-            "publish",
-            "--to",
-            centre,
-            "--kind",
-            "county.assignment",
-            "--payload",
-            payload.to_str().expect("path"),
-        ],
-    );
+    publish_assignment(hub, centre, &payload);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
