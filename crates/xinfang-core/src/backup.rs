@@ -305,7 +305,7 @@ fn check_candidate(
         .find_map(|(i, k)| keys::connect(staging, k).ok().map(|c| (i, c)))
     else {
         return Err(refused(format!(
-            "备份 {} 无法用本登记簿的密钥（当前或轮换前的）解密：它不是本登记簿的备份，或者已经损坏。登记簿未被改动。",
+            "备份 {} 无法用本登记簿的密钥（当前或轮换前的）解密：它不是本登记簿的备份、已经损坏，或者早于口令更换或保护方式的改换（请用 --old-passphrase-file 提供当时的口令，或用 --old-key-file 提供当时的密钥文件）。登记簿未被改动。",
             original.display()
         )));
     };

@@ -13,6 +13,9 @@
 //! - **Administrator passphrase**: the key is derived with argon2id from the passphrase and a
 //!   random salt kept in `register.salt` beside the register (a salt is not secret). Nothing
 //!   secret is stored on the machine; without the passphrase nobody, including us, can open it.
+//!   Backups taken under an earlier passphrase open with that passphrase (`passphrase_key`).
+//!
+//! `rekey` can also switch a register from one kind to the other.
 //!
 //! A wrong key is `register_key_wrong`, found by a read right after `PRAGMA key` and before
 //! anything is written, so it can never damage the file.
@@ -140,6 +143,35 @@ pub fn salt_file(register: &Path) -> PathBuf {
 /// after it; found at open if a crash fell between the two.
 fn pending_key_file(register: &Path) -> PathBuf {
     register.with_extension("key.new")
+}
+
+/// A switch to a passphrase writes its new salt here first; renamed to `register.salt` once
+/// the register is re-encrypted, found at open if a crash fell between the two.
+fn pending_salt_file(register: &Path) -> PathBuf {
+    register.with_extension("salt.new")
+}
+
+/// Where the key file goes when the register switches to a passphrase (`register.key.retired`).
+/// Its keys still open the backups taken before the switch, so it is kept, and the
+/// administrator is told to move it off the machine into safe keeping.
+pub fn retired_key_file(register: &Path) -> PathBuf {
+    register.with_extension("key.retired")
+}
+
+/// The key `passphrase` gives the passphrase-protected register at `register` (its salt is
+/// kept beside it): for opening backups taken under an earlier passphrase.
+pub fn passphrase_key(register: &Path, passphrase: &str) -> Result<Key> {
+    Key::derive(passphrase, &read_salt(&salt_file(register))?)
+}
+
+fn read_salt(path: &Path) -> Result<Vec<u8>> {
+    let text = fs::read_to_string(path)?;
+    unhex(text.trim()).ok_or_else(|| {
+        key_error(
+            "register_salt_invalid",
+            format!("口令盐文件 {} 内容无效", path.display()),
+        )
+    })
 }
 
 /// What is on disk at a register path.
@@ -334,10 +366,7 @@ pub fn resolve(path: &Path, unlock: &Unlock, create: bool) -> Result<Key> {
         }
         Unlock::KeyFile => {
             if salt_file(path).exists() {
-                return Err(key_error(
-                    "register_passphrase_required",
-                    "此登记簿由管理员口令加密：请设置环境变量 XINFANG_PASSPHRASE，或使用 --passphrase-file 指定口令文件",
-                ));
+                return Err(passphrase_required());
             }
             let key_path = key_file(path);
             if key_path.exists() {
@@ -439,6 +468,9 @@ pub fn connect(path: &Path, key: &Key) -> Result<Connection> {
 /// encrypting a plain one in place, and finishing a rotation a crash interrupted. Returns the
 /// connection (key applied, nothing else configured) and the key.
 pub fn open(path: &Path, unlock: &Unlock) -> Result<(Connection, Key)> {
+    if let Some(done) = finish_switch(path, unlock)? {
+        return Ok(done);
+    }
     let key = resolve(path, unlock, true)?;
     match file_kind(path)? {
         FileKind::Plain => encrypt_in_place(path, &key)?,
@@ -456,8 +488,16 @@ pub fn open(path: &Path, unlock: &Unlock) -> Result<(Connection, Key)> {
         Ok(()) => {
             // A pending key file next to a register the current key opens is a rotation that
             // never reached its rekey; it would only mislead.
-            if matches!(unlock, Unlock::KeyFile) {
+            // Likewise a pending key file beside a register its passphrase opens: a switch to
+            // a key file that never reached its rekey.
+            if matches!(unlock, Unlock::KeyFile | Unlock::Passphrase(_)) {
                 let _ = fs::remove_file(pending_key_file(path));
+            }
+            // A key file beside a register its passphrase opens: a switch to a passphrase cut
+            // off after its salt was renamed into place.
+            if matches!(unlock, Unlock::Passphrase(_)) && key_file(path).exists() {
+                retire_key_file(path)?;
+                sync_dir(path);
             }
             Ok((conn, key))
         }
@@ -470,6 +510,85 @@ pub fn open(path: &Path, unlock: &Unlock) -> Result<(Connection, Key)> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// Completes a switch between key file and passphrase (`rekey`) that a crash interrupted, or
+/// clears what one left behind before its rekey. `None`: nothing was pending, or it has been
+/// cleared and the ordinary open goes on.
+fn finish_switch(path: &Path, unlock: &Unlock) -> Result<Option<(Connection, Key)>> {
+    if file_kind(path)? != FileKind::Encrypted {
+        return Ok(None);
+    }
+    let pending_salt = pending_salt_file(path);
+    if pending_salt.exists() && !salt_file(path).exists() {
+        // Key file → passphrase, cut off before the new salt was renamed into place.
+        match unlock {
+            Unlock::Passphrase(passphrase) => {
+                let key = Key::derive(passphrase, &read_salt(&pending_salt)?)?;
+                let Ok(conn) = connect(path, &key) else {
+                    return Ok(None);
+                };
+                fs::rename(&pending_salt, salt_file(path))?;
+                retire_key_file(path)?;
+                sync_dir(path);
+                return Ok(Some((conn, key)));
+            }
+            Unlock::KeyFile => {
+                let opens = read_keyring(&key_file(path))
+                    .ok()
+                    .is_some_and(|ring| connect(path, &ring.current).is_ok());
+                if !opens {
+                    return Err(passphrase_required());
+                }
+                // The rekey never committed: the key file is still what opens the register.
+                fs::remove_file(&pending_salt)?;
+                return Ok(None);
+            }
+            Unlock::Key(_) => return Ok(None),
+        }
+    }
+    if matches!(unlock, Unlock::KeyFile) && salt_file(path).exists() {
+        // Passphrase → key file, cut off after the rekey: the pending key file (or, after its
+        // rename, the key file) opens the register and only the salt is left to remove.
+        for candidate in [pending_key_file(path), key_file(path)] {
+            let Ok(ring) = read_keyring(&candidate) else {
+                continue;
+            };
+            if let Ok(conn) = connect(path, &ring.current) {
+                if candidate != key_file(path) {
+                    fs::rename(&candidate, key_file(path))?;
+                }
+                fs::remove_file(salt_file(path))?;
+                sync_dir(path);
+                return Ok(Some((conn, ring.current)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Moves the key file aside to `register.key.retired` after a switch to a passphrase, merged
+/// with the keys of one an earlier switch left there, so no key that opens a backup is lost.
+fn retire_key_file(path: &Path) -> Result<()> {
+    let live = key_file(path);
+    if !live.exists() {
+        return Ok(());
+    }
+    let retired = retired_key_file(path);
+    let mut ring = read_keyring(&live)?;
+    if retired.exists() {
+        ring.retired.extend(read_keyring(&retired)?.all());
+    }
+    write_keyring(&retired, &ring)?;
+    fs::remove_file(&live)?;
+    Ok(())
+}
+
+fn passphrase_required() -> Error {
+    key_error(
+        "register_passphrase_required",
+        "此登记簿由管理员口令加密：请设置环境变量 XINFANG_PASSPHRASE，或使用 --passphrase-file 指定口令文件",
+    )
 }
 
 /// A crash fell between `PRAGMA rekey` and the rename of the new key file: the file is
@@ -562,13 +681,16 @@ fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
         .collect()
 }
 
-/// What a rotation is to: a new random key in the key file, or a new passphrase.
+/// What a rotation is to: a new random key in the key file, or a new passphrase. Either may
+/// also switch the register from the other kind of protection.
 #[derive(Clone)]
 pub enum NewKey {
-    /// A fresh random key in the key file; the old one is kept as retired.
+    /// A fresh random key in the key file; the old one is kept as retired. From a
+    /// passphrase, the passphrase's key is the retired one and the salt goes.
     Random,
     /// A new administrator passphrase (the salt stays, so older backups open with their
-    /// older passphrase).
+    /// older passphrase). From a key file, a new salt is made and the key file is moved
+    /// to `register.key.retired` for the administrator to take into safe keeping.
     Passphrase(String),
 }
 
@@ -578,12 +700,15 @@ pub enum NewKey {
 /// ones as retired), then `PRAGMA rekey` re-encrypts every page in one transaction, the file is
 /// reopened with the new key and checked, and only then is the new key file renamed over the
 /// old. A crash before the rekey commits leaves the old key valid; after, the next open finds
-/// the pending key file and completes the rename (`open`).
+/// the pending key file and completes the rename (`open`). A switch between key file and
+/// passphrase keeps the same order: the new key material is written pending, the rekey
+/// commits, the file is checked, then the pending file is renamed into place and the old
+/// kind's file goes (`finish_switch` completes or clears a switch a crash cut off).
 pub fn rekey(path: &Path, unlock: &Unlock, new: &NewKey) -> Result<()> {
     if file_kind(path)? != FileKind::Encrypted {
         return Err(Error::NotInitialised);
     }
-    let (conn, _old) = open(path, unlock)?;
+    let (conn, old) = open(path, unlock)?;
     let new_key = match (new, unlock) {
         (NewKey::Random, Unlock::KeyFile) => {
             let old_ring = read_keyring(&key_file(path))?;
@@ -595,16 +720,33 @@ pub fn rekey(path: &Path, unlock: &Unlock, new: &NewKey) -> Result<()> {
             ring.current
         }
         (NewKey::Passphrase(p), Unlock::Passphrase(_)) => {
-            let salt = fs::read_to_string(salt_file(path))?;
-            let salt = unhex(salt.trim()).ok_or_else(|| {
-                key_error("register_salt_invalid", "口令盐文件内容无效".to_owned())
-            })?;
+            Key::derive(p, &read_salt(&salt_file(path))?)?
+        }
+        (NewKey::Passphrase(p), Unlock::KeyFile) => {
+            // Switching to a passphrase: a new salt, pending until the rekey has committed.
+            let mut salt = [0u8; SALT_LEN];
+            getrandom::fill(&mut salt)
+                .map_err(|e| Error::Internal(format!("no system random source: {e}")))?;
+            write_private_atomic(
+                &pending_salt_file(path),
+                format!("{}\n", hex(&salt)).as_bytes(),
+            )?;
             Key::derive(p, &salt)?
         }
-        _ => {
+        (NewKey::Random, Unlock::Passphrase(_)) => {
+            // Switching to a key file: the passphrase's key is kept in it as retired, so the
+            // backups taken under the passphrase restore with the key file alone.
+            let ring = Keyring {
+                current: Key::random()?,
+                retired: vec![old],
+            };
+            write_keyring(&pending_key_file(path), &ring)?;
+            ring.current
+        }
+        (_, Unlock::Key(_)) => {
             return Err(key_error(
                 "rekey_mode_mismatch",
-                "密钥轮换须沿用原保护方式：密钥文件方式生成新密钥；口令方式须提供新口令（--new-passphrase-file）",
+                "密钥轮换须用密钥文件或管理员口令打开登记簿",
             ));
         }
     };
@@ -622,10 +764,21 @@ pub fn rekey(path: &Path, unlock: &Unlock, new: &NewKey) -> Result<()> {
             "register after rekey fails integrity_check: {integrity}"
         )));
     }
-    if matches!(unlock, Unlock::KeyFile) {
-        fs::rename(pending_key_file(path), key_file(path))?;
-        sync_dir(path);
+    match (new, unlock) {
+        (NewKey::Random, Unlock::KeyFile) => {
+            fs::rename(pending_key_file(path), key_file(path))?;
+        }
+        (NewKey::Passphrase(_), Unlock::KeyFile) => {
+            fs::rename(pending_salt_file(path), salt_file(path))?;
+            retire_key_file(path)?;
+        }
+        (NewKey::Random, Unlock::Passphrase(_)) => {
+            fs::rename(pending_key_file(path), key_file(path))?;
+            fs::remove_file(salt_file(path))?;
+        }
+        _ => {}
     }
+    sync_dir(path);
     Ok(())
 }
 

@@ -163,19 +163,47 @@ pub fn take(
     outcome
 }
 
+/// Keys a backup taken before a passphrase change or a switch of protection may need, given
+/// to `xinfang restore` by the administrator.
+#[derive(Debug, Default, Clone)]
+pub struct OlderKeys {
+    /// Passphrases the register had before (passphrase-protected registers).
+    pub passphrases: Vec<String>,
+    /// Key files from before a switch to a passphrase (`register.key.retired`).
+    pub key_files: Vec<PathBuf>,
+}
+
 /// Restores `file` over the register of `data_dir` after verifying it (see
 /// `xinfang_core::backup::restore`), then opens the restored register (which migrates an older
-/// one) and records the restore in its audit trail.
-pub fn restore(data_dir: &Path, file: &Path) -> xinfang_core::Result<backup::Restored> {
+/// one) and records the restore in its audit trail. The keys tried are the current one, the
+/// retired ones of the key file, a retired key file left beside the register, and `older`.
+pub fn restore(
+    data_dir: &Path,
+    file: &Path,
+    older: &OlderKeys,
+) -> xinfang_core::Result<backup::Restored> {
     let path = data::register_path(data_dir);
     let unlock = Unlock::from_environment();
-    let keyring = match &unlock {
+    let mut keyring = match &unlock {
         Unlock::KeyFile if keys::key_file(&path).exists() => {
             keys::read_keyring(&keys::key_file(&path))?.all()
         }
         // Without a key file or passphrase there is nothing a backup could be opened with.
         _ => vec![keys::resolve(&path, &unlock, false)?],
     };
+    if matches!(unlock, Unlock::Passphrase(_)) {
+        for passphrase in &older.passphrases {
+            keyring.push(keys::passphrase_key(&path, passphrase)?);
+        }
+    }
+    let retired = keys::retired_key_file(&path);
+    let key_files = older
+        .key_files
+        .iter()
+        .chain(retired.exists().then_some(&retired));
+    for key_file in key_files {
+        keyring.extend(keys::read_keyring(key_file)?.all());
+    }
     let restored = match backup::restore(&path, file, &keyring, SystemClock.now()) {
         Ok(restored) => restored,
         Err(e) => {
@@ -218,7 +246,14 @@ pub fn restore(data_dir: &Path, file: &Path) -> xinfang_core::Result<backup::Res
 /// Rotates the key of the register of `data_dir` and records it.
 pub fn rekey(data_dir: &Path, new: &keys::NewKey) -> xinfang_core::Result<()> {
     let path = data::register_path(data_dir);
-    keys::rekey(&path, &Unlock::from_environment(), new)?;
+    let before = Unlock::from_environment();
+    keys::rekey(&path, &before, new)?;
+    let detail = match (&before, new) {
+        (Unlock::KeyFile, keys::NewKey::Passphrase(_)) => "登记簿改为管理员口令保护",
+        (Unlock::Passphrase(_), keys::NewKey::Random) => "登记簿改为密钥文件保护",
+        (Unlock::Passphrase(_), keys::NewKey::Passphrase(_)) => "管理员口令已更换",
+        _ => "登记簿密钥已轮换",
+    };
     let unlock = match new {
         keys::NewKey::Random => Unlock::KeyFile,
         keys::NewKey::Passphrase(p) => Unlock::Passphrase(p.clone()),
@@ -231,7 +266,7 @@ pub fn rekey(data_dir: &Path, new: &keys::NewKey) -> xinfang_core::Result<()> {
         audit::DESK_CLI,
         "register.db",
         audit::OK,
-        "登记簿密钥已轮换",
+        detail,
     );
     Ok(())
 }

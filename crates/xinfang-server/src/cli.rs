@@ -150,13 +150,26 @@ pub enum Command {
     Restore {
         /// The backup file.
         file: PathBuf,
+        /// A file holding a passphrase the register had when the backup was taken (after a
+        /// passphrase change); may be given more than once.
+        #[arg(long)]
+        old_passphrase_file: Vec<PathBuf>,
+        /// A key file from before a switch to a passphrase (`register.key.retired`, from
+        /// wherever it is kept); may be given more than once.
+        #[arg(long)]
+        old_key_file: Vec<PathBuf>,
     },
     /// Rotate the register's encryption key (a new random key in the key file, or with
-    /// `--new-passphrase-file` a new administrator passphrase). Stop `xinfang serve` first.
+    /// `--new-passphrase-file` a new administrator passphrase), or switch between the two
+    /// with `--new-passphrase-file` / `--to-key-file`. Stop `xinfang serve` first.
     Rekey {
-        /// File holding the new passphrase (passphrase-protected registers only).
-        #[arg(long)]
+        /// File holding the new passphrase; on a key-file register this switches it to a
+        /// passphrase.
+        #[arg(long, conflicts_with = "to_key_file")]
         new_passphrase_file: Option<PathBuf>,
+        /// Switch a passphrase-protected register to a random key in a key file.
+        #[arg(long)]
+        to_key_file: bool,
     },
     /// For the crash test: runs an operation `count` times as `XINFANG_USER`, printing each
     /// output on one line as soon as it has committed.
@@ -473,9 +486,20 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { file } => {
+        Command::Restore {
+            file,
+            old_passphrase_file,
+            old_key_file,
+        } => {
+            let older = crate::backup::OlderKeys {
+                passphrases: old_passphrase_file
+                    .iter()
+                    .map(|f| read_secret(f))
+                    .collect::<anyhow::Result<_>>()?,
+                key_files: old_key_file,
+            };
             let _hold = data::lock_exclusive(data_dir)?;
-            let restored = crate::backup::restore(data_dir, &file)?;
+            let restored = crate::backup::restore(data_dir, &file, &older)?;
             println!(
                 "已恢复：{}（校验通过：{} 个事件重放，{} 行投影一致）",
                 file.display(),
@@ -492,16 +516,40 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
         }
         Command::Rekey {
             new_passphrase_file,
+            to_key_file,
         } => {
+            use xinfang_core::keys::{NewKey, Unlock};
+            let by_passphrase = matches!(Unlock::from_environment(), Unlock::Passphrase(_));
             let new = match new_passphrase_file {
-                Some(file) => xinfang_core::keys::NewKey::Passphrase(read_secret(&file)?),
-                None => xinfang_core::keys::NewKey::Random,
+                Some(file) => NewKey::Passphrase(read_secret(&file)?),
+                None if by_passphrase && !to_key_file => {
+                    return Err(xinfang_core::Error::Key {
+                        code: "rekey_mode_mismatch",
+                        message: "此登记簿由管理员口令保护：更换口令请用 --new-passphrase-file 指定新口令文件；改用密钥文件请加 --to-key-file".into(),
+                    }
+                    .into());
+                }
+                None => NewKey::Random,
             };
             let _hold = data::lock_exclusive(data_dir)?;
             crate::backup::rekey(data_dir, &new)?;
-            println!(
-                "登记簿密钥已轮换。此前的备份仍可用 xinfang restore 恢复（密钥文件保留了旧密钥）。"
-            );
+            let register = data::register_path(data_dir);
+            match (by_passphrase, &new) {
+                (false, NewKey::Random) => println!(
+                    "登记簿密钥已轮换。此前的备份仍可用 xinfang restore 恢复（密钥文件保留了旧密钥）。"
+                ),
+                (false, NewKey::Passphrase(_)) => println!(
+                    "登记簿已改为管理员口令保护，本机不再存放密钥。\n原密钥文件已改名为 {}：改换前的备份要用它恢复（xinfang restore --old-key-file）。请把它移到安全的保管处，不要留在本机。",
+                    xinfang_core::keys::retired_key_file(&register).display()
+                ),
+                (true, NewKey::Passphrase(_)) => println!(
+                    "管理员口令已更换。此前的备份要用当时的口令恢复（xinfang restore --old-passphrase-file）。"
+                ),
+                (true, NewKey::Random) => println!(
+                    "登记簿已改为密钥文件保护：{}。此前的备份用它即可恢复。",
+                    xinfang_core::keys::key_file(&register).display()
+                ),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::CallLoop {

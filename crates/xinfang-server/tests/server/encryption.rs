@@ -1,7 +1,8 @@
 //! Encryption at rest through the real binary: a copied register is not a database to the
 //! `sqlite3` CLI, the key file opens it, a wrong key is a clear `register_key_wrong` that
 //! leaves the file as it was, `rekey` keeps the data and retires the old key, a plain register
-//! from the previous version is encrypted in place, and the passphrase mode.
+//! from the previous version is encrypted in place, the passphrase mode, backups from before a
+//! passphrase change, and switching between key file and passphrase (also cut off by a crash).
 
 use std::path::Path;
 
@@ -309,4 +310,269 @@ fn the_passphrase_mode_keeps_no_key_on_the_machine() {
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
         .expect("users");
     assert_eq!(users, 1);
+}
+
+/// Takes a manual backup of `data` (with `pass`, a passphrase file, when given) and returns
+/// its path.
+fn backup_now(data: &Path, pass: Option<&Path>) -> std::path::PathBuf {
+    let mut cmd = xinfang(data);
+    if let Some(pass) = pass {
+        cmd.arg("--passphrase-file").arg(pass);
+    }
+    let out = run(cmd.arg("backup"));
+    assert!(out.status.success(), "backup: {}", stderr(&out));
+    let line = stdout(&out);
+    let path = line
+        .lines()
+        .find_map(|l| l.strip_prefix("已备份："))
+        .unwrap_or_else(|| panic!("backup path in {line}"));
+    std::path::PathBuf::from(path.trim())
+}
+
+/// A clerk's search through `xinfang call`, which opens the register the way a server does
+/// (finishing what a crash cut off), with `pass` as the passphrase file when given.
+fn search_as_clerk(data: &Path, pass: Option<&Path>) -> std::process::Output {
+    let mut cmd = xinfang(data);
+    if let Some(pass) = pass {
+        cmd.arg("--passphrase-file").arg(pass);
+    }
+    run(cmd
+        .args(["call", "matter_search", "{}"])
+        .env("XINFANG_USER", "wangfang")
+        .env("XINFANG_PASSWORD", "demo-pass-2026"))
+}
+
+fn matters_with_passphrase(data: &Path, passphrase: &str) -> i64 {
+    count_matters(
+        &xinfang_core::db::open_existing_with(
+            &data.join("register.db"),
+            &Unlock::Passphrase(passphrase.into()),
+        )
+        .expect("open with the passphrase"),
+    )
+}
+
+#[test]
+fn a_backup_from_before_a_passphrase_change_restores_with_the_old_passphrase() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path();
+    let old = data.join("old.txt");
+    let new = data.join("new.txt");
+    std::fs::write(&old, "旧口令-2026-春\n").expect("file");
+    std::fs::write(&new, "新口令-2026-冬\n").expect("file");
+    let out = run(xinfang(data).arg("--passphrase-file").arg(&old).args([
+        "init",
+        "--admin-password",
+        ADMIN_PASSWORD,
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&old)
+        .args(["demo", "--cases", "12"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = backup_now(data, Some(&old));
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&old)
+        .arg("rekey")
+        .arg("--new-passphrase-file")
+        .arg(&new));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("--old-passphrase-file"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Under the new passphrase alone the old backup cannot be read: refused, the register as
+    // it was, and the message says what to give.
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&new)
+        .arg("restore")
+        .arg(&before));
+    let error = error_of(&out);
+    assert_eq!(error["code"], "backup_invalid");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--old-passphrase-file"),
+        "{error}"
+    );
+    assert_eq!(matters_with_passphrase(data, "新口令-2026-冬"), 12);
+
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&new)
+        .arg("restore")
+        .arg(&before)
+        .arg("--old-passphrase-file")
+        .arg(&old));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("已改用当前密钥加密"),
+        "{}",
+        stdout(&out)
+    );
+    // The restored register is under the current passphrase, not the one of its backup.
+    assert_eq!(matters_with_passphrase(data, "新口令-2026-冬"), 12);
+    let err = xinfang_core::db::open_existing_with(
+        &data.join("register.db"),
+        &Unlock::Passphrase("旧口令-2026-春".into()),
+    )
+    .expect_err("the old passphrase");
+    assert_eq!(err.code(), "register_key_wrong");
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&new)
+        .arg("verify"));
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    // A bare rekey on a passphrase register says what it needs instead of guessing.
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&new)
+        .arg("rekey"));
+    assert_eq!(error_of(&out)["code"], "rekey_mode_mismatch");
+}
+
+#[test]
+fn a_register_switches_from_key_file_to_passphrase_and_back_and_its_backups_still_restore() {
+    let dir = initialised(8);
+    let data = dir.path();
+    let register = data.join("register.db");
+    let pass = data.join("pass.txt");
+    std::fs::write(&pass, "乡镇中心管理员口令-2026\n").expect("file");
+    let key_era = backup_now(data, None);
+    let old_ring = keys::read_keyring(&data.join("register.key")).expect("ring");
+
+    // Key file → passphrase: no key left where the register is read, the old one set aside.
+    let out = run(xinfang(data)
+        .arg("rekey")
+        .arg("--new-passphrase-file")
+        .arg(&pass));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!data.join("register.key").exists());
+    assert!(data.join("register.salt").exists());
+    assert!(!data.join("register.salt.new").exists());
+    let set_aside = data.join("register.key.retired");
+    assert_eq!(
+        keys::read_keyring(&set_aside).expect("retired").current,
+        old_ring.current
+    );
+    assert_eq!(
+        keys::connect(&register, &old_ring.current)
+            .expect_err("old key")
+            .code(),
+        "register_key_wrong"
+    );
+    let out = run(xinfang(data).arg("verify"));
+    assert_eq!(error_of(&out)["code"], "register_passphrase_required");
+    assert_eq!(matters_with_passphrase(data, "乡镇中心管理员口令-2026"), 8);
+
+    // The administrator takes the old key file into safe keeping, as told; the backup from
+    // the key-file days restores with it.
+    let kept = tempfile::tempdir().expect("safe keeping");
+    let kept_key = kept.path().join("register.key.retired");
+    std::fs::rename(&set_aside, &kept_key).expect("move");
+    let pass_era = backup_now(data, Some(&pass));
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .arg("restore")
+        .arg(&key_era));
+    assert_eq!(error_of(&out)["code"], "backup_invalid");
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .arg("restore")
+        .arg(&key_era)
+        .arg("--old-key-file")
+        .arg(&kept_key));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(matters_with_passphrase(data, "乡镇中心管理员口令-2026"), 8);
+
+    // Passphrase → key file: the key file alone opens the register and the backup from the
+    // passphrase days.
+    let out = run(xinfang(data)
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .arg("rekey")
+        .arg("--to-key-file"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!data.join("register.salt").exists());
+    assert!(!data.join("register.key.new").exists());
+    let out = run(xinfang(data).arg("verify"));
+    assert!(out.status.success(), "{}", stdout(&out));
+    let details: Vec<String> = open_register(data)
+        .prepare("SELECT detail FROM audit_log WHERE operation = 'rekey' ORDER BY seq")
+        .expect("sql")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("details");
+    assert_eq!(details, ["登记簿改为密钥文件保护"], "the switch is audited");
+    let out = run(xinfang(data).arg("restore").arg(&pass_era));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count_matters(&open_register(data)), 8);
+}
+
+#[test]
+fn a_switch_to_a_passphrase_cut_off_after_its_rekey_is_completed_at_the_next_open() {
+    // The crash window: pages re-encrypted under the passphrase's key, the new salt still
+    // pending and the key file still in place. Made by hand from a finished switch.
+    let dir = initialised(3);
+    let data = dir.path();
+    let pass = data.join("pass.txt");
+    std::fs::write(&pass, "口令-断电测试-2026").expect("file");
+    let out = run(xinfang(data)
+        .arg("rekey")
+        .arg("--new-passphrase-file")
+        .arg(&pass));
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::rename(data.join("register.salt"), data.join("register.salt.new")).expect("mv");
+    std::fs::rename(data.join("register.key.retired"), data.join("register.key")).expect("mv");
+
+    // The key file no longer opens it: told to give the passphrase, nothing changed.
+    let out = search_as_clerk(data, None);
+    assert_eq!(error_of(&out)["code"], "register_passphrase_required");
+    assert!(data.join("register.salt.new").exists());
+    let out = search_as_clerk(data, Some(&pass));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(data.join("register.salt").exists());
+    assert!(!data.join("register.salt.new").exists());
+    assert!(!data.join("register.key").exists());
+    assert!(data.join("register.key.retired").exists());
+}
+
+#[test]
+fn a_switch_to_a_key_file_cut_off_after_its_rekey_is_completed_at_the_next_open() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path();
+    let out = run(xinfang(data)
+        .args(["init", "--admin-password", ADMIN_PASSWORD])
+        .env("XINFANG_PASSPHRASE", "口令-断电测试-2027"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(xinfang(data)
+        .args(["demo", "--cases", "2"])
+        .env("XINFANG_PASSPHRASE", "口令-断电测试-2027"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(xinfang(data)
+        .args(["rekey", "--to-key-file"])
+        .env("XINFANG_PASSPHRASE", "口令-断电测试-2027"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Back into the window between the rekey and the renames.
+    std::fs::rename(data.join("register.key"), data.join("register.key.new")).expect("mv");
+    std::fs::write(
+        data.join("register.salt"),
+        "00112233445566778899aabbccddeeff\n",
+    )
+    .expect("salt");
+    let out = search_as_clerk(data, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(data.join("register.key").exists());
+    assert!(!data.join("register.key.new").exists());
+    assert!(!data.join("register.salt").exists());
 }
