@@ -164,6 +164,15 @@ pub fn passphrase_key(register: &Path, passphrase: &str) -> Result<Key> {
     Key::derive(passphrase, &read_salt(&salt_file(register))?)
 }
 
+/// Makes a random salt and writes it to `path` (owner-only, atomically).
+fn write_new_salt(path: &Path) -> Result<Vec<u8>> {
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::fill(&mut salt)
+        .map_err(|e| Error::Internal(format!("no system random source: {e}")))?;
+    write_private_atomic(path, format!("{}\n", hex(&salt)).as_bytes())?;
+    Ok(salt.to_vec())
+}
+
 fn read_salt(path: &Path) -> Result<Vec<u8>> {
     let text = fs::read_to_string(path)?;
     unhex(text.trim()).ok_or_else(|| {
@@ -333,24 +342,15 @@ pub fn resolve(path: &Path, unlock: &Unlock, create: bool) -> Result<Key> {
         Unlock::Key(key) => Ok(key.clone()),
         Unlock::Passphrase(passphrase) => {
             let salt_path = salt_file(path);
-            let salt = match fs::read_to_string(&salt_path) {
-                Ok(text) => unhex(text.trim()).ok_or_else(|| {
-                    key_error(
-                        "register_salt_invalid",
-                        format!("口令盐文件 {} 内容无效", salt_path.display()),
-                    )
-                })?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && may_create => {
-                    let mut salt = [0u8; SALT_LEN];
-                    getrandom::fill(&mut salt)
-                        .map_err(|e| Error::Internal(format!("no system random source: {e}")))?;
+            let salt = match read_salt(&salt_path) {
+                Ok(salt) => salt,
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && may_create => {
                     if let Some(dir) = path.parent() {
                         fs::create_dir_all(dir)?;
                     }
-                    write_private_atomic(&salt_path, format!("{}\n", hex(&salt)).as_bytes())?;
-                    salt.to_vec()
+                    write_new_salt(&salt_path)?
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err(key_error(
                         "register_salt_missing",
                         format!(
@@ -360,7 +360,7 @@ pub fn resolve(path: &Path, unlock: &Unlock, create: bool) -> Result<Key> {
                         ),
                     ));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             };
             Key::derive(passphrase, &salt)
         }
@@ -516,11 +516,14 @@ pub fn open(path: &Path, unlock: &Unlock) -> Result<(Connection, Key)> {
 /// clears what one left behind before its rekey. `None`: nothing was pending, or it has been
 /// cleared and the ordinary open goes on.
 fn finish_switch(path: &Path, unlock: &Unlock) -> Result<Option<(Connection, Key)>> {
-    if file_kind(path)? != FileKind::Encrypted {
+    let pending_salt = pending_salt_file(path);
+    let to_passphrase = pending_salt.exists() && !salt_file(path).exists();
+    let to_key_file = matches!(unlock, Unlock::KeyFile) && salt_file(path).exists();
+    // Checked by name first: every open passes here, and almost none has anything pending.
+    if !(to_passphrase || to_key_file) || file_kind(path)? != FileKind::Encrypted {
         return Ok(None);
     }
-    let pending_salt = pending_salt_file(path);
-    if pending_salt.exists() && !salt_file(path).exists() {
+    if to_passphrase {
         // Key file → passphrase, cut off before the new salt was renamed into place.
         match unlock {
             Unlock::Passphrase(passphrase) => {
@@ -547,7 +550,7 @@ fn finish_switch(path: &Path, unlock: &Unlock) -> Result<Option<(Connection, Key
             Unlock::Key(_) => return Ok(None),
         }
     }
-    if matches!(unlock, Unlock::KeyFile) && salt_file(path).exists() {
+    if to_key_file {
         // Passphrase → key file, cut off after the rekey: the pending key file (or, after its
         // rename, the key file) opens the register and only the salt is left to remove.
         for candidate in [pending_key_file(path), key_file(path)] {
@@ -724,14 +727,7 @@ pub fn rekey(path: &Path, unlock: &Unlock, new: &NewKey) -> Result<()> {
         }
         (NewKey::Passphrase(p), Unlock::KeyFile) => {
             // Switching to a passphrase: a new salt, pending until the rekey has committed.
-            let mut salt = [0u8; SALT_LEN];
-            getrandom::fill(&mut salt)
-                .map_err(|e| Error::Internal(format!("no system random source: {e}")))?;
-            write_private_atomic(
-                &pending_salt_file(path),
-                format!("{}\n", hex(&salt)).as_bytes(),
-            )?;
-            Key::derive(p, &salt)?
+            Key::derive(p, &write_new_salt(&pending_salt_file(path))?)?
         }
         (NewKey::Random, Unlock::Passphrase(_)) => {
             // Switching to a key file: the passphrase's key is kept in it as retired, so the

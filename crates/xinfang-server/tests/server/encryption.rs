@@ -312,13 +312,20 @@ fn the_passphrase_mode_keeps_no_key_on_the_machine() {
     assert_eq!(users, 1);
 }
 
+/// `xinfang` on `data`, unlocked with the passphrase in `pass`.
+fn xinfang_pass(data: &Path, pass: &Path) -> std::process::Command {
+    let mut cmd = xinfang(data);
+    cmd.arg("--passphrase-file").arg(pass);
+    cmd
+}
+
 /// Takes a manual backup of `data` (with `pass`, a passphrase file, when given) and returns
 /// its path.
 fn backup_now(data: &Path, pass: Option<&Path>) -> std::path::PathBuf {
-    let mut cmd = xinfang(data);
-    if let Some(pass) = pass {
-        cmd.arg("--passphrase-file").arg(pass);
-    }
+    let mut cmd = match pass {
+        Some(pass) => xinfang_pass(data, pass),
+        None => xinfang(data),
+    };
     let out = run(cmd.arg("backup"));
     assert!(out.status.success(), "backup: {}", stderr(&out));
     let line = stdout(&out);
@@ -332,10 +339,10 @@ fn backup_now(data: &Path, pass: Option<&Path>) -> std::path::PathBuf {
 /// A clerk's search through `xinfang call`, which opens the register the way a server does
 /// (finishing what a crash cut off), with `pass` as the passphrase file when given.
 fn search_as_clerk(data: &Path, pass: Option<&Path>) -> std::process::Output {
-    let mut cmd = xinfang(data);
-    if let Some(pass) = pass {
-        cmd.arg("--passphrase-file").arg(pass);
-    }
+    let mut cmd = match pass {
+        Some(pass) => xinfang_pass(data, pass),
+        None => xinfang(data),
+    };
     run(cmd
         .args(["call", "matter_search", "{}"])
         .env("XINFANG_USER", "wangfang")
@@ -360,21 +367,12 @@ fn a_backup_from_before_a_passphrase_change_restores_with_the_old_passphrase() {
     let new = data.join("new.txt");
     std::fs::write(&old, "旧口令-2026-春\n").expect("file");
     std::fs::write(&new, "新口令-2026-冬\n").expect("file");
-    let out = run(xinfang(data).arg("--passphrase-file").arg(&old).args([
-        "init",
-        "--admin-password",
-        ADMIN_PASSWORD,
-    ]));
+    let out = run(xinfang_pass(data, &old).args(["init", "--admin-password", ADMIN_PASSWORD]));
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&old)
-        .args(["demo", "--cases", "12"]));
+    let out = run(xinfang_pass(data, &old).args(["demo", "--cases", "12"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let before = backup_now(data, Some(&old));
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&old)
+    let out = run(xinfang_pass(data, &old)
         .arg("rekey")
         .arg("--new-passphrase-file")
         .arg(&new));
@@ -387,11 +385,7 @@ fn a_backup_from_before_a_passphrase_change_restores_with_the_old_passphrase() {
 
     // Under the new passphrase alone the old backup cannot be read: refused, the register as
     // it was, and the message says what to give.
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&new)
-        .arg("restore")
-        .arg(&before));
+    let out = run(xinfang_pass(data, &new).arg("restore").arg(&before));
     let error = error_of(&out);
     assert_eq!(error["code"], "backup_invalid");
     assert!(
@@ -403,9 +397,7 @@ fn a_backup_from_before_a_passphrase_change_restores_with_the_old_passphrase() {
     );
     assert_eq!(matters_with_passphrase(data, "新口令-2026-冬"), 12);
 
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&new)
+    let out = run(xinfang_pass(data, &new)
         .arg("restore")
         .arg(&before)
         .arg("--old-passphrase-file")
@@ -424,17 +416,11 @@ fn a_backup_from_before_a_passphrase_change_restores_with_the_old_passphrase() {
     )
     .expect_err("the old passphrase");
     assert_eq!(err.code(), "register_key_wrong");
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&new)
-        .arg("verify"));
+    let out = run(xinfang_pass(data, &new).arg("verify"));
     assert!(out.status.success(), "{}", stdout(&out));
 
     // A bare rekey on a passphrase register says what it needs instead of guessing.
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&new)
-        .arg("rekey"));
+    let out = run(xinfang_pass(data, &new).arg("rekey"));
     assert_eq!(error_of(&out)["code"], "rekey_mode_mismatch");
 }
 
@@ -478,15 +464,9 @@ fn a_register_switches_from_key_file_to_passphrase_and_back_and_its_backups_stil
     let kept_key = kept.path().join("register.key.retired");
     std::fs::rename(&set_aside, &kept_key).expect("move");
     let pass_era = backup_now(data, Some(&pass));
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&pass)
-        .arg("restore")
-        .arg(&key_era));
+    let out = run(xinfang_pass(data, &pass).arg("restore").arg(&key_era));
     assert_eq!(error_of(&out)["code"], "backup_invalid");
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&pass)
+    let out = run(xinfang_pass(data, &pass)
         .arg("restore")
         .arg(&key_era)
         .arg("--old-key-file")
@@ -496,11 +476,7 @@ fn a_register_switches_from_key_file_to_passphrase_and_back_and_its_backups_stil
 
     // Passphrase → key file: the key file alone opens the register and the backup from the
     // passphrase days.
-    let out = run(xinfang(data)
-        .arg("--passphrase-file")
-        .arg(&pass)
-        .arg("rekey")
-        .arg("--to-key-file"));
+    let out = run(xinfang_pass(data, &pass).arg("rekey").arg("--to-key-file"));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!data.join("register.salt").exists());
     assert!(!data.join("register.key.new").exists());
