@@ -386,6 +386,66 @@ fn an_edited_or_deleted_audit_row_fails_verify() {
 }
 
 #[test]
+fn a_trail_cut_back_behind_its_anchor_fails_verify_and_anchoring_is_only_on_change() {
+    let mut desk = TestDesk::new();
+    let _ = desk.login("wangfang", "wrong-1");
+    let _ = desk.login("wangfang", PASSWORD);
+    let head = |desk: &TestDesk| {
+        xinfang_core::audit::head(desk.register.conn())
+            .expect("head")
+            .expect("a trail")
+    };
+    let anchored = head(&desk);
+    assert!(xinfang_core::sync::anchor_audit(&mut desk.register).expect("anchor"));
+    // Nobody acted since: no second anchor, and the anchor itself added no audit row.
+    let events = desk.event_count();
+    assert!(!xinfang_core::sync::anchor_audit(&mut desk.register).expect("anchor"));
+    assert_eq!(desk.event_count(), events);
+    assert_eq!(head(&desk), anchored);
+    // Rows after the anchor can still be written; rows the anchor covers are what is checked.
+    let _ = desk.login("wangfang", "wrong-2");
+    assert_verifies(&desk);
+
+    // Someone with the key cuts the trail back: the chain alone is still a valid chain.
+    desk.register
+        .conn()
+        .execute_batch(&format!(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq >= {};",
+            anchored.0
+        ))
+        .expect("cut");
+    assert_eq!(
+        xinfang_core::audit::check_chain(desk.register.conn(), 10).expect("chain"),
+        Vec::<String>::new(),
+        "a cut tail leaves a valid chain"
+    );
+    let report = verify::verify_file(&desk.path(), &desk.dir.path().join("scratch-3.db"))
+        .expect("verify runs");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains(&format!("审计记录缺少第 {} 条", anchored.0))),
+        "{:?}",
+        report.problems
+    );
+
+    // Writing new rows over the cut does not hide it: the row at the anchor differs.
+    let _ = desk.login("wangfang", "wrong-3");
+    let _ = desk.login("wangfang", "wrong-4");
+    let report = verify::verify_file(&desk.path(), &desk.dir.path().join("scratch-4.db"))
+        .expect("verify runs");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains(&format!("审计记录第 {} 条与第", anchored.0))),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
 fn a_desk_guessing_many_names_is_stopped_and_others_are_not() {
     let mut desk = TestDesk::new();
     let attempt = |desk: &mut TestDesk, from: &str, name: &str, password: &str| -> Value {

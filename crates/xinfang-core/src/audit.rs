@@ -9,8 +9,11 @@
 //! transaction; a read whose row cannot be written fails rather than reveal a record unaudited.
 //!
 //! Rows are chained: `hash = SHA-256(prev_hash, fields)`, so `verify` (`check_chain`) finds an
-//! edited, deleted or inserted row. A chain cannot show that its newest rows were cut off; the
-//! register's event log, which travels to the county, is what bounds that.
+//! edited, deleted or inserted row. A chain cannot show that its newest rows were cut off, so
+//! before every push and bundle export the sync writes the chain's head into the event log
+//! (`audit.anchored`), which travels to the county; `check_anchor` finds a trail that no
+//! longer reaches the newest anchor. What is cut off after the last anchor is bounded by how
+//! often the centre syncs.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -165,11 +168,7 @@ pub fn row_hash(
 
 /// Appends `entry` at `at` to the chain (inside whatever transaction `conn` is in).
 pub fn record(conn: &Connection, at: DateTime<Utc>, entry: &Entry) -> Result<()> {
-    let last: Option<(i64, String)> = conn
-        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (seq, prev) = match last {
+    let (seq, prev) = match head(conn)? {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),
     };
@@ -204,6 +203,63 @@ pub fn record(conn: &Connection, at: DateTime<Utc>, entry: &Entry) -> Result<()>
         seq, at, user_id, username, role, desk, operation, object, outcome, detail, prev, hash
     ])?;
     Ok(())
+}
+
+/// The newest row of the chain: `(seq, hash)`, or `None` for an empty trail.
+pub fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The newest `audit.anchored` event of `origin`: `(event seq, audit seq, audit hash)`.
+pub fn newest_anchor(conn: &Connection, origin: &str) -> Result<Option<(i64, i64, String)>> {
+    let row: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT seq, payload FROM events WHERE origin = ?1 AND kind = 'audit.anchored'
+             ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([origin], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((event_seq, payload)) = row else {
+        return Ok(None);
+    };
+    let payload: Value = serde_json::from_str(&payload)?;
+    let audit_seq = payload["audit_seq"].as_i64().unwrap_or(0);
+    let audit_hash = payload["audit_hash"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Some((event_seq, audit_seq, audit_hash)))
+}
+
+/// Whether the trail still reaches the newest anchor the centre sent to the county: the row
+/// it names must be there with the hash it recorded. One line per problem (empty: fine, or
+/// nothing anchored yet).
+pub fn check_anchor(conn: &Connection) -> Result<Vec<String>> {
+    let origin: Option<String> = conn
+        .query_row("SELECT origin FROM centre", [], |r| r.get(0))
+        .optional()?;
+    let Some(origin) = origin else {
+        return Ok(Vec::new());
+    };
+    let Some((event_seq, audit_seq, audit_hash)) = newest_anchor(conn, &origin)? else {
+        return Ok(Vec::new());
+    };
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT hash FROM audit_log WHERE seq = ?1")?
+        .query_row([audit_seq], |r| r.get(0))
+        .optional()?;
+    Ok(match stored {
+        Some(hash) if hash == audit_hash => Vec::new(),
+        Some(_) => vec![format!(
+            "审计记录第 {audit_seq} 条与第 {event_seq} 号事件上报县级时记下的不符（记录被改动或替换）"
+        )],
+        None => vec![format!(
+            "审计记录缺少第 {audit_seq} 条：第 {event_seq} 号事件上报县级时审计记录已到该条，其后的记录被截去"
+        )],
+    })
 }
 
 /// Walks the whole chain; one line per broken link (empty: intact).

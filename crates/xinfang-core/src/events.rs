@@ -235,6 +235,20 @@ pub enum EventBody {
         /// Local holidays and working days.
         days: Vec<CalendarDay>,
     },
+    /// The newest row of the audit trail, written into the event log before a push or a
+    /// bundle export so that it reaches the county.
+    ///
+    /// Why: a hash chain shows an edited or removed row but not its newest rows cut off. Once
+    /// the head is in the log, `verify` finds a trail that ends before it or differs at it, and
+    /// cutting the anchor too leaves the register behind what the hub holds, which the next
+    /// sync reports (`register_behind_hub`).
+    #[serde(rename = "audit.anchored")]
+    AuditAnchored {
+        /// `seq` of the audit row.
+        audit_seq: i64,
+        /// Its `hash`.
+        audit_hash: String,
+    },
 }
 
 /// Stored form of a county directive as the centre received it.
@@ -839,6 +853,7 @@ impl EventBody {
             EventBody::MatterFieldCorrected { .. } => "matter.field_corrected",
             EventBody::MatterConflictRecorded(_) => "matter.conflict_recorded",
             EventBody::MatterConflictResolved { .. } => "matter.conflict_resolved",
+            EventBody::AuditAnchored { .. } => "audit.anchored",
         }
     }
 
@@ -986,6 +1001,10 @@ mod tests {
                 matter_id: id,
                 status: ClockStatus::Met,
                 ended_on: NaiveDate::MIN,
+            },
+            EventBody::AuditAnchored {
+                audit_seq: 1,
+                audit_hash: "0".repeat(64),
             },
             EventBody::AttachmentAdded(AttachmentRecord {
                 attachment_id: id,

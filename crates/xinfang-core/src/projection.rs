@@ -635,6 +635,8 @@ pub fn apply(conn: &Connection, event: &Event, index_search: bool) -> Result<()>
                 ],
             )?;
         }
+        // The anchor is read from the log itself (`audit::check_anchor`); nothing to project.
+        EventBody::AuditAnchored { .. } => {}
     }
     Ok(())
 }

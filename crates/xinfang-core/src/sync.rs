@@ -19,7 +19,12 @@ use xinfang_sync::{
     wire_form,
 };
 
-use crate::{Result, clock::fmt_utc, register::Register};
+use crate::{
+    Result, audit,
+    clock::fmt_utc,
+    events::EventBody,
+    register::{Register, SYSTEM_ACTOR},
+};
 
 /// The stored sync state (the one row of `sync_state`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -231,6 +236,31 @@ pub fn record_mark(register: &Register, acknowledged: i64) -> Result<()> {
         [acknowledged],
     )?;
     Ok(())
+}
+
+/// Writes the audit trail's head into the event log (`audit.anchored`) if it moved since the
+/// newest anchor, so the push or bundle that follows carries it to the county; returns whether
+/// it wrote one. Called by the sync just before it pushes and by the bundle export.
+///
+/// The anchor is no audited operation of its own (nobody's action), so anchoring never moves
+/// the head and a quiet centre writes no anchors.
+pub fn anchor_audit(register: &mut Register) -> Result<bool> {
+    let Some((audit_seq, audit_hash)) = audit::head(register.conn())? else {
+        return Ok(false);
+    };
+    let origin = register.centre()?.origin.to_string();
+    if audit::newest_anchor(register.conn(), &origin)?
+        .is_some_and(|(_, seq, hash)| seq == audit_seq && hash == audit_hash)
+    {
+        return Ok(false);
+    }
+    register.write(SYSTEM_ACTOR, |w| {
+        w.record(EventBody::AuditAnchored {
+            audit_seq,
+            audit_hash,
+        })
+    })?;
+    Ok(true)
 }
 
 /// The id of this centre's own event at `seq`, if the register has one.

@@ -78,6 +78,7 @@ pub fn verify(conn: &Connection, rebuilt: &mut Connection) -> Result<Report> {
     report
         .problems
         .extend(crate::audit::check_chain(conn, MAX_PROBLEMS)?);
+    report.problems.extend(crate::audit::check_anchor(conn)?);
 
     let tx = rebuilt.transaction()?;
     let mut replay_error = None;

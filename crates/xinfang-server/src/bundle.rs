@@ -97,11 +97,14 @@ pub fn export(
     user: Option<String>,
     password: Option<String>,
 ) -> anyhow::Result<()> {
-    let (register, session) = admin_register(data_dir, user, password)?;
+    let (mut register, session) = admin_register(data_dir, user, password)?;
     if let Some(code) = enrolment_code {
         sync::set_enrolment_code(&register, code)?;
     }
-    let written = sync::export_bundle(&register, random_32()?, random_32()?)
+    // As before a push: the bundle carries the audit trail's head to the county.
+    let (fresh_key, fresh_credential) = (random_32()?, random_32()?);
+    let written = sync::anchor_audit(&mut register)
+        .and_then(|_| sync::export_bundle(&register, fresh_key, fresh_credential))
         .map_err(anyhow::Error::from)
         .and_then(|(bytes, summary)| {
             write_atomically(out, &bytes)?;

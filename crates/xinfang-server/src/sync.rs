@@ -3,8 +3,9 @@
 //! A thread that runs every `interval` (and at once when `sync_request` set `requested_at`),
 //! backing off exponentially after a failure up to `MAX_BACKOFF`. One run: enrol if there is a
 //! code and no credential; `GET /api/v1/mark` (the hub's word, even when lower than before: a
-//! hub restored from a backup is sent again what it lost); push the outbox in batches of
-//! `PUSH_BATCH` until it is empty; pull after the cursor until `more` is false (from 0 again
+//! hub restored from a backup is sent again what it lost); write the audit trail's head into
+//! the log (`audit.anchored`); push the outbox in batches of `PUSH_BATCH` until it is empty,
+//! the next batch read and encoded while the current one is in flight; pull after the cursor until `more` is false (from 0 again
 //! when the hub's anchor shows its log is not the one the cursor points into); record success
 //! or the error.
 //! Push batches go gzip-compressed (`Content-Encoding: gzip`); the hub takes plain ones too.
@@ -217,28 +218,13 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
         }
     }
     locked(register, |r| sync::record_mark(r, acknowledged))?;
-    let mut mark = acknowledged;
-    loop {
-        let events = locked(register, |r| sync::outbox(r, mark, PUSH_BATCH))?;
-        if events.is_empty() {
-            break;
-        }
-        let answer: PushResponse = hub.post_gzip("/api/v1/push", token, &PushRequest { events })?;
-        locked(register, |r| sync::record_mark(r, answer.acknowledged))?;
-        if let Some(first) = answer.rejected.first() {
-            return Err(SyncFailure::new(
-                &first.code,
-                format!("第 {} 号事件被县级枢纽拒绝：{}", first.seq, first.message),
-            ));
-        }
-        if answer.acknowledged <= mark {
-            return Err(SyncFailure::new(
-                "push_stalled",
-                format!("县级枢纽未确认第 {} 号之后的事件", answer.acknowledged),
-            ));
-        }
-        mark = answer.acknowledged;
+    // The audit trail's head goes with this push, so the county holds where the trail had got
+    // to (a trail cut back behind it is then found by `verify`).
+    {
+        let mut guard = register.lock().unwrap_or_else(|poison| poison.into_inner());
+        sync::anchor_audit(&mut guard)?;
     }
+    push_outbox(register, &hub, token, acknowledged)?;
 
     let mut cursor = locked(register, |r| Ok(sync::state(r)?.pull_cursor))?;
     let mut first_page = true;
@@ -276,6 +262,66 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     }
     locked(register, sync::record_success)?;
     Ok(())
+}
+
+/// Pushes the outbox above `acknowledged` in batches of `PUSH_BATCH` until it is empty.
+///
+/// Why two threads: reading a batch from the (encrypted) register and encoding it is about a
+/// third of a long push, and the hub storing the previous batch is the rest; a reader thread
+/// prepares the next batch while the current one is in flight (one batch ahead, so memory stays
+/// at two batches). The reader follows the desk's own seqs, not the hub's answers; the sender
+/// stops at the first rejection or stall, and the reader stops when nobody takes its batches.
+fn push_outbox(
+    register: &Mutex<Register>,
+    hub: &Hub,
+    token: Option<&str>,
+    acknowledged: i64,
+) -> Result<(), SyncFailure> {
+    std::thread::scope(|scope| {
+        let (batches, ready) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, SyncFailure>>(1);
+        scope.spawn(move || {
+            let mut after = acknowledged;
+            loop {
+                let batch =
+                    locked(register, |r| sync::outbox(r, after, PUSH_BATCH)).and_then(|events| {
+                        let Some(last) = events.last() else {
+                            return Ok(None);
+                        };
+                        after = last.seq;
+                        gzip_json(&PushRequest { events })
+                            .map(Some)
+                            .map_err(|e| SyncFailure::new("internal", format!("无法编码请求：{e}")))
+                    });
+                let (stop, item) = match batch {
+                    Ok(Some(body)) => (false, Ok(body)),
+                    Ok(None) => return,
+                    Err(failure) => (true, Err(failure)),
+                };
+                if batches.send(item).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        let mut mark = acknowledged;
+        for body in ready {
+            let answer: PushResponse = hub.post_gzipped("/api/v1/push", token, body?)?;
+            locked(register, |r| sync::record_mark(r, answer.acknowledged))?;
+            if let Some(first) = answer.rejected.first() {
+                return Err(SyncFailure::new(
+                    &first.code,
+                    format!("第 {} 号事件被县级枢纽拒绝：{}", first.seq, first.message),
+                ));
+            }
+            if answer.acknowledged <= mark {
+                return Err(SyncFailure::new(
+                    "push_stalled",
+                    format!("县级枢纽未确认第 {} 号之后的事件", answer.acknowledged),
+                ));
+            }
+            mark = answer.acknowledged;
+        }
+        Ok(())
+    })
 }
 
 /// Takes the desks' cross-centre person lookups (`xinfang_core::lookup`) to the hub and leaves
@@ -383,16 +429,14 @@ impl Hub {
         self.checked(answer(request.send(&body[..])))
     }
 
-    /// `post` with the body gzip-compressed (`Content-Encoding: gzip`): event JSON shrinks
-    /// to about a fifth, which is what a slow county link is short of.
-    fn post_gzip<T: DeserializeOwned>(
+    /// `post` of a body already gzip-compressed by `gzip_json` (`Content-Encoding: gzip`):
+    /// event JSON shrinks to about a fifth, which is what a slow county link is short of.
+    fn post_gzipped<T: DeserializeOwned>(
         &self,
         path: &str,
         token: Option<&str>,
-        body: &impl Serialize,
+        body: Vec<u8>,
     ) -> Result<T, SyncFailure> {
-        let body = gzip_json(body)
-            .map_err(|e| SyncFailure::new("internal", format!("无法编码请求：{e}")))?;
         let mut request = self
             .agent
             .post(format!("{}{path}", self.base))

@@ -410,3 +410,95 @@ fn a_desk_syncs_with_the_county_hub_and_keeps_working_while_it_is_away() {
         stderr(&out)
     );
 }
+
+/// Enrols a fresh centre at the hub in `hub_dir`: its enrolment code.
+fn enrolment_code(hub_dir: &Path) -> String {
+    let added = hub_admin(
+        hub_dir,
+        &[
+            "centre",
+            "add",
+            "--code",
+            "XF3301",
+            "--name",
+            "某县信访局来访接待中心",
+        ],
+    );
+    added
+        .lines()
+        .find_map(|l| l.strip_prefix("enrolment_code:"))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("enrolment_code in {added}"))
+}
+
+#[test]
+fn the_audit_trails_head_reaches_the_county_and_a_trail_cut_back_behind_it_fails_verify() {
+    let hub_dir = tempfile::tempdir().expect("hub dir");
+    let hub = Hub::start(hub_dir.path(), "127.0.0.1:0");
+    let code = enrolment_code(hub_dir.path());
+    let dir = initialised(1);
+    let server = Server::start_with(dir.path(), &["--sync-interval", "1"]);
+    let admin = server.login("admin", ADMIN_PASSWORD);
+    let clerk = server.login("wangfang", "demo-pass-2026");
+    let (ok, body) = server.call(
+        "sync_configure",
+        Some(&admin),
+        &json!({"hub_url": format!("http://127.0.0.1:{}", hub.port), "enrolment_code": code}),
+    );
+    assert_eq!(ok, 200, "{body}");
+    let (ok, body) = server.call("matter_register", Some(&clerk), &letter("审计锚点"));
+    assert_eq!(ok, 200, "{body}");
+    wait_for(&server, &admin, "the first sync", |s| {
+        s["enrolled"] == true && s["events_waiting"] == 0 && s["last_error"].is_null()
+    });
+    // A quiet centre writes no more anchors: runs keep succeeding, the log stays as it is.
+    let quiet = local_seq(dir.path());
+    let last = status(&server, &admin)["last_success"].clone();
+    wait_for(&server, &admin, "two more timer runs", |s| {
+        s["last_success"] != last
+    });
+    let last = status(&server, &admin)["last_success"].clone();
+    wait_for(&server, &admin, "one more", |s| s["last_success"] != last);
+    assert_eq!(local_seq(dir.path()), quiet, "an idle run anchored again");
+    drop(server);
+    hub.stop();
+
+    let register = open_register(dir.path());
+    let origin: String = register
+        .query_row("SELECT origin FROM centre", [], |r| r.get(0))
+        .expect("origin");
+    let (event_seq, audit_seq, audit_hash) = xinfang_core::audit::newest_anchor(&register, &origin)
+        .expect("anchor")
+        .expect("the sync anchored the trail");
+    // The hub holds the same anchor as the desk.
+    let at_hub: String = crate::converge::hub_db(hub_dir.path())
+        .query_row(
+            "SELECT payload FROM events WHERE origin = ?1 AND seq = ?2 AND kind = 'audit.anchored'",
+            rusqlite::params![origin, event_seq],
+            |r| r.get(0),
+        )
+        .expect("the anchor reached the hub");
+    let at_hub: Value = serde_json::from_str(&at_hub).expect("json");
+    assert_eq!(
+        (at_hub["audit_seq"].as_i64(), at_hub["audit_hash"].as_str()),
+        (Some(audit_seq), Some(audit_hash.as_str()))
+    );
+    let out = run(xinfang(dir.path()).arg("verify"));
+    assert!(out.status.success(), "verify: {}", stdout(&out));
+
+    // Someone with the key cuts the newest rows of the trail: the remaining chain is valid,
+    // and `verify` still finds the cut.
+    register
+        .execute_batch(&format!(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq >= {audit_seq};"
+        ))
+        .expect("cut the trail");
+    drop(register);
+    let out = run(xinfang(dir.path()).arg("verify"));
+    assert!(!out.status.success(), "verify passed a cut trail");
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        said.contains(&format!("审计记录缺少第 {audit_seq} 条")),
+        "{said}"
+    );
+}
