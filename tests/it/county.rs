@@ -23,7 +23,7 @@ fn routed(n: i64, kind: &str, payload: Value) -> Routed {
             at: "2026-11-30T02:00:00.000Z".into(),
             kind: kind.into(),
             schema_version: 1,
-            payload,
+            payload: payload.into(),
         },
     }
 }

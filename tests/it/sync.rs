@@ -21,7 +21,12 @@ fn the_outbox_is_the_centres_own_events_above_the_mark_in_wire_form() {
     assert!(all.iter().all(|e| e.origin == origin));
     for event in &all {
         if event.kind.starts_with("user.") {
-            assert_eq!(event.payload, serde_json::Value::Null, "{}", event.kind);
+            assert_eq!(
+                event.payload,
+                serde_json::Value::Null.into(),
+                "{}",
+                event.kind
+            );
         }
     }
     assert!(
@@ -61,7 +66,7 @@ fn county_event(seq: i64) -> Routed {
             at: "2026-11-28T01:00:00.000Z".into(),
             kind: "county.assignment".into(),
             schema_version: 1,
-            payload: json!({"upstream_number": format!("XF-{seq}")}),
+            payload: json!({"upstream_number": format!("XF-{seq}")}).into(),
         },
     }
 }

@@ -14,7 +14,7 @@
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 use xinfang_sync::{
-    EnrolRequest, Routed, WireEvent,
+    EnrolRequest, Payload, Routed, WireEvent,
     bundle::{self, BundleEnrolment, CentreBundle, Contents, SigningKey},
     wire_form,
 };
@@ -309,7 +309,8 @@ pub fn outbox(register: &Register, after: i64, limit: usize) -> Result<Vec<WireE
             at,
             kind,
             schema_version,
-            payload: serde_json::from_str(&payload)?,
+            // Kept as the stored text: the push neither reads nor rebuilds it.
+            payload: Payload::from_text(payload)?,
         }));
     }
     Ok(events)
@@ -343,7 +344,7 @@ fn insert_pulled(register: &Register, events: &[Routed], next: i64) -> Result<us
                 event.origin.to_string(),
                 event.seq,
                 event.kind,
-                event.payload.to_string(),
+                event.payload.as_str(),
                 event.at,
                 now,
             ])?;

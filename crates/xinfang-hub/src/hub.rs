@@ -468,6 +468,9 @@ impl Hub {
         // it: the same row `take_held` would move there, without writing and deleting it in
         // `held` first. That is every event of an ordinary in-order push.
         let nothing_held = tx.held_seqs(origin)?.is_empty();
+        let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+        let known = tx.known_ids(&ids)?;
+        let mut seen = std::collections::HashSet::with_capacity(events.len());
         let mut next = before + 1;
         let mut rejected = Vec::new();
         let mut kept_seqs = Vec::new();
@@ -483,7 +486,10 @@ impl Hub {
                 ));
                 continue;
             }
-            if let Some(found) = tx.find_event(event.id)? {
+            // Only an id the store already had, or one earlier in this batch, is looked up:
+            // the rest are new.
+            let new = !known.contains(&event.id) && seen.insert(event.id);
+            if !new && let Some(found) = tx.find_event(event.id)? {
                 if found.event == *event {
                     if found.held {
                         kept_seqs.push(event.seq);
@@ -625,7 +631,8 @@ impl Hub {
         let mut persons: Vec<(Uuid, String)> = Vec::new();
         for kind in ["person.registered", "person.updated"] {
             for event in tx.events_where(kind, None, "id_number", &id_number, SCAN)? {
-                let person = event.payload.get("person_id").and_then(|v| v.as_str());
+                let payload = event.payload.value();
+                let person = payload.get("person_id").and_then(|v| v.as_str());
                 if let Some(person) = person
                     && event.origin != asking
                     && !persons
@@ -639,7 +646,7 @@ impl Hub {
         let mut matters = Vec::new();
         for (origin, person) in &persons {
             for event in tx.events_mentioning(*origin, "matter.registered", person, SCAN)? {
-                let payload = &event.payload;
+                let payload = event.payload.value();
                 let names_person = payload
                     .get("petitioners")
                     .and_then(|p| p.as_array())
@@ -668,6 +675,7 @@ impl Hub {
                     .into_iter()
                     .filter_map(|s| {
                         s.payload
+                            .value()
                             .get("kind")
                             .and_then(|k| k.as_str())
                             .map(str::to_owned)
@@ -873,7 +881,7 @@ impl County<'_> {
             at: self.now.to_owned(),
             kind: kind.to_owned(),
             schema_version: 1,
-            payload,
+            payload: payload.into(),
         };
         let cursor = tx.append(&Arrival {
             event: &event,
@@ -941,7 +949,7 @@ mod tests {
             at: "2026-11-28T07:30:00.000Z".into(),
             kind: "matter.registered".into(),
             schema_version: 1,
-            payload: serde_json::json!({"seq": seq}),
+            payload: serde_json::json!({"seq": seq}).into(),
         }
     }
 
@@ -1106,12 +1114,38 @@ mod tests {
     }
 
     #[test]
+    fn an_event_twice_in_one_in_order_batch_is_taken_once_and_a_changed_copy_is_rejected() {
+        // The batch's new ids skip the per-event lookup; a repeat inside the batch must not.
+        let mut f = fixture();
+        let centre = enrolled(&mut f.hub, "XF3301", 1);
+        let r = push(&mut f.hub, &centre, &[1, 2, 2]);
+        assert_eq!((r.acknowledged, r.rejected.len()), (2, 0), "{r:?}");
+        let mut changed = event(1, 3);
+        changed.payload = serde_json::json!({"seq": 3, "edited": true}).into();
+        let r = f
+            .hub
+            .push(
+                &centre,
+                PushRequest {
+                    events: vec![event(1, 3), changed, event(1, 4)],
+                },
+            )
+            .expect("push");
+        assert_eq!(r.acknowledged, 4);
+        let codes: Vec<&str> = r.rejected.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes, ["conflicting_event"]);
+        let mut tx = f.hub.store.begin().expect("tx");
+        let stored = tx.find_event(event(1, 3).id).expect("find").expect("kept");
+        assert_eq!(stored.event, event(1, 3), "the first copy is the one kept");
+    }
+
+    #[test]
     fn push_rejects_a_changed_event_and_a_taken_seq_but_keeps_the_rest() {
         let mut f = fixture();
         let centre = enrolled(&mut f.hub, "XF3301", 1);
         push(&mut f.hub, &centre, &[1, 2]);
         let mut changed = event(1, 2);
-        changed.payload = serde_json::json!({"seq": 2, "edited": true});
+        changed.payload = serde_json::json!({"seq": 2, "edited": true}).into();
         let mut imposter = event(1, 1);
         imposter.id = Uuid::from_u128(99);
         let r = f
@@ -1165,7 +1199,7 @@ mod tests {
         let centre = enrolled(&mut f.hub, "XF3301", 1);
         let mut user = event(1, 2);
         user.kind = "user.created".into();
-        user.payload = serde_json::json!({"password_hash": "$argon2id$secret"});
+        user.payload = serde_json::json!({"password_hash": "$argon2id$secret"}).into();
         let r = f
             .hub
             .push(
@@ -1183,7 +1217,10 @@ mod tests {
             .expect("tx")
             .find_event(user.id)
             .expect("find");
-        assert_eq!(stored.expect("kept").event.payload, serde_json::Value::Null);
+        assert_eq!(
+            stored.expect("kept").event.payload,
+            serde_json::Value::Null.into()
+        );
         let r = f
             .hub
             .push(&centre, PushRequest { events: vec![user] })

@@ -269,31 +269,49 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
 /// Why two threads: reading a batch from the (encrypted) register and encoding it is about a
 /// third of a long push, and the hub storing the previous batch is the rest; a reader thread
 /// prepares the next batch while the current one is in flight (one batch ahead, so memory stays
-/// at two batches). The reader follows the desk's own seqs, not the hub's answers; the sender
-/// stops at the first rejection or stall, and the reader stops when nobody takes its batches.
+/// at two batches). The reader follows the desk's own seqs; whenever the hub acknowledges other
+/// than the end of the batch just sent, the read-ahead batch is dropped and the push goes on
+/// from the hub's word, as it would without the reader. The sender stops at the first rejection
+/// or stall, and the reader stops when nobody takes its batches.
 fn push_outbox(
     register: &Mutex<Register>,
     hub: &Hub,
     token: Option<&str>,
     acknowledged: i64,
 ) -> Result<(), SyncFailure> {
+    let mut from = acknowledged;
+    while let Some(next) = push_from(register, hub, token, from)? {
+        from = next;
+    }
+    Ok(())
+}
+
+/// One pipelined stretch of `push_outbox` from `acknowledged`: `None` when the outbox is
+/// empty, or the hub's mark to go on from when it answered other than the batch's end.
+fn push_from(
+    register: &Mutex<Register>,
+    hub: &Hub,
+    token: Option<&str>,
+    acknowledged: i64,
+) -> Result<Option<i64>, SyncFailure> {
+    type Batch = Result<(i64, Vec<u8>), SyncFailure>;
     std::thread::scope(|scope| {
-        let (batches, ready) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, SyncFailure>>(1);
+        let (batches, ready) = std::sync::mpsc::sync_channel::<Batch>(1);
         scope.spawn(move || {
             let mut after = acknowledged;
             loop {
                 let batch =
                     locked(register, |r| sync::outbox(r, after, PUSH_BATCH)).and_then(|events| {
-                        let Some(last) = events.last() else {
+                        let Some(last) = events.last().map(|e| e.seq) else {
                             return Ok(None);
                         };
-                        after = last.seq;
+                        after = last;
                         gzip_json(&PushRequest { events })
-                            .map(Some)
+                            .map(|body| Some((last, body)))
                             .map_err(|e| SyncFailure::new("internal", format!("无法编码请求：{e}")))
                     });
                 let (stop, item) = match batch {
-                    Ok(Some(body)) => (false, Ok(body)),
+                    Ok(Some(batch)) => (false, Ok(batch)),
                     Ok(None) => return,
                     Err(failure) => (true, Err(failure)),
                 };
@@ -303,8 +321,9 @@ fn push_outbox(
             }
         });
         let mut mark = acknowledged;
-        for body in ready {
-            let answer: PushResponse = hub.post_gzipped("/api/v1/push", token, body?)?;
+        for batch in ready {
+            let (last, body) = batch?;
+            let answer: PushResponse = hub.post_gzipped("/api/v1/push", token, body)?;
             locked(register, |r| sync::record_mark(r, answer.acknowledged))?;
             if let Some(first) = answer.rejected.first() {
                 return Err(SyncFailure::new(
@@ -319,8 +338,11 @@ fn push_outbox(
                 ));
             }
             mark = answer.acknowledged;
+            if mark != last {
+                return Ok(Some(mark));
+            }
         }
-        Ok(())
+        Ok(None)
     })
 }
 

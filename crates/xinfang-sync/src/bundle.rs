@@ -424,7 +424,7 @@ mod tests {
             at: "2026-11-28T07:30:00.000Z".into(),
             kind: "matter.registered".into(),
             schema_version: 1,
-            payload: serde_json::json!({"summary": "供暖不足", "seq": seq}),
+            payload: serde_json::json!({"summary": "供暖不足", "seq": seq}).into(),
         }
     }
 

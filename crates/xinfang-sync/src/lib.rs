@@ -41,7 +41,74 @@ pub struct WireEvent {
     /// Payload schema version.
     pub schema_version: u32,
     /// JSON payload.
-    pub payload: serde_json::Value,
+    pub payload: Payload,
+}
+
+/// An event's payload, kept as the JSON text it was written or received as.
+///
+/// Why not a `serde_json::Value`: a push carries a hundred thousand payloads that neither side
+/// looks inside: the desk reads them as text from its log and the hub stores them as text.
+/// Building a tree of each on the way in and writing it out again was most of the push's work
+/// (`xinfang bench sync`). The text is checked to be JSON when it is read; `value` parses it
+/// for the few who need the contents.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Payload(Box<serde_json::value::RawValue>);
+
+impl Payload {
+    /// JSON `null`: the payload of an event that travels without one (`wire_form`).
+    pub fn null() -> Payload {
+        Payload::from_text("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
+    }
+
+    /// A payload from stored text; refused if the text is not JSON.
+    pub fn from_text(text: String) -> Result<Payload, serde_json::Error> {
+        serde_json::value::RawValue::from_string(text).map(Payload)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The contents as a value.
+    pub fn value(&self) -> serde_json::Value {
+        // The text was checked to be JSON when this was made, so this parse cannot fail
+        // short of the nesting limit, which serialising a value never reaches.
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+
+    /// Whether it is JSON `null`.
+    pub fn is_null(&self) -> bool {
+        self.0.get().trim() == "null"
+    }
+}
+
+impl From<&serde_json::Value> for Payload {
+    fn from(value: &serde_json::Value) -> Payload {
+        // A value always serialises; its text is JSON by construction.
+        Payload::from_text(value.to_string()).unwrap_or_else(|_| Payload::null())
+    }
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(value: serde_json::Value) -> Payload {
+        Payload::from(&value)
+    }
+}
+
+/// Equal when the JSON is: the same text, or failing that the same value (a store may hand
+/// back the text with other spacing or key order than it was given).
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.as_str() == other.as_str() || self.value() == other.value()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The highest `seq` such that every event `1..=seq` is present: what the hub acknowledges.
@@ -81,7 +148,7 @@ pub fn is_syncable(kind: &str) -> bool {
 /// forgets still never leaves a password hash at the county. Applying it twice changes nothing.
 pub fn wire_form(mut event: WireEvent) -> WireEvent {
     if !is_syncable(&event.kind) {
-        event.payload = serde_json::Value::Null;
+        event.payload = Payload::null();
     }
     event
 }
@@ -265,7 +332,7 @@ mod tests {
             at: "2026-11-28T07:30:00.000Z".into(),
             kind: kind.into(),
             schema_version: 1,
-            payload,
+            payload: payload.into(),
         }
     }
 
@@ -280,7 +347,7 @@ mod tests {
             assert!(!is_syncable(kind), "{kind}");
             let hash = serde_json::json!({"password_hash": "$argon2id$v=19$secret"});
             let wire = wire_form(event(kind, hash));
-            assert_eq!(wire.payload, serde_json::Value::Null, "{kind}");
+            assert_eq!(wire.payload, serde_json::Value::Null.into(), "{kind}");
             assert_eq!(wire.seq, 7, "the seq stays so the mark can pass it");
             assert_eq!(wire_form(wire.clone()), wire, "idempotent");
         }
@@ -289,7 +356,7 @@ mod tests {
             let payload = serde_json::json!({"matter_id": "m"});
             assert_eq!(
                 wire_form(event(kind, payload.clone())).payload,
-                payload,
+                payload.into(),
                 "{kind}"
             );
         }

@@ -66,6 +66,9 @@ pub trait Tx {
 
     /// The event with this id, stored or held.
     fn find_event(&mut self, id: Uuid) -> Result<Option<Found>>;
+    /// Which of `ids` are stored or held: one question for a whole push batch, so the events
+    /// that are new (nearly all of them) need no lookup of their own.
+    fn known_ids(&mut self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>>;
     /// The id of the event at `origin`/`seq`, stored or held.
     fn id_at(&mut self, origin: Uuid, seq: i64) -> Result<Option<Uuid>>;
     /// Keeps an event that arrived above a gap.

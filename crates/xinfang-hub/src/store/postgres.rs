@@ -353,7 +353,7 @@ const ARRIVAL_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8::text::json, $9, $1
 /// The values of [`ARRIVAL_VALUES`], in its order (`held` and `events` take the same).
 fn arrival_params<'a>(
     arrival: &'a Arrival<'_>,
-    payload: &'a String,
+    payload: &'a &'a str,
     version: &'a i64,
 ) -> [&'a (dyn ToSql + Sync); 10] {
     let e = arrival.event;
@@ -383,7 +383,7 @@ fn event_row(row: &Row, base: usize) -> Result<WireEvent> {
         kind: row.try_get(base + 5)?,
         schema_version: u32::try_from(schema_version)
             .map_err(|_| Error::Internal(format!("schema_version {schema_version} stored")))?,
-        payload: serde_json::from_str(&payload)?,
+        payload: xinfang_sync::Payload::from_text(payload)?,
     })
 }
 
@@ -566,6 +566,18 @@ impl Tx for PgTx<'_> {
         }))
     }
 
+    fn known_ids(&mut self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
+        // One round trip for the whole batch instead of one per event.
+        let ids = ids.to_vec();
+        self.query(
+            "SELECT id FROM events WHERE id = ANY($1) UNION ALL SELECT id FROM held WHERE id = ANY($1)",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
     fn id_at(&mut self, origin: Uuid, seq: i64) -> Result<Option<Uuid>> {
         let row = self.query_opt(
             "SELECT id, 0 AS place FROM events WHERE origin = $1 AND seq = $2 \
@@ -577,7 +589,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn hold(&mut self, arrival: &Arrival<'_>) -> Result<()> {
-        let payload = serde_json::to_string(&arrival.event.payload)?;
+        let payload = arrival.event.payload.as_str();
         let version = i64::from(arrival.event.schema_version);
         let sql = format!("INSERT INTO held ({ARRIVAL_COLUMNS}) VALUES ({ARRIVAL_VALUES})");
         self.execute(&sql, &arrival_params(arrival, &payload, &version))?;
@@ -616,7 +628,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn append(&mut self, arrival: &Arrival<'_>) -> Result<i64> {
-        let payload = serde_json::to_string(&arrival.event.payload)?;
+        let payload = arrival.event.payload.as_str();
         let version = i64::from(arrival.event.schema_version);
         // max + 1 under the write lock: the next cursor, with no gap (see the module comment).
         let sql = format!(

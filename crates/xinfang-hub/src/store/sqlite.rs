@@ -132,6 +132,9 @@ struct SqliteTx<'a> {
     tx: rusqlite::Transaction<'a>,
 }
 
+/// Ids per `known_ids` query (twice as many parameters: the log and `held`).
+const KNOWN_IDS_CHUNK: usize = 1_000;
+
 fn uuid_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
     let text: String = row.get(idx)?;
     Uuid::parse_str(&text).map_err(|e| {
@@ -179,7 +182,7 @@ fn event_row(row: &Row<'_>, base: usize) -> rusqlite::Result<WireEvent> {
         at: row.get(base + 4)?,
         kind: row.get(base + 5)?,
         schema_version: row.get(base + 6)?,
-        payload: serde_json::from_str(&payload).map_err(|e| {
+        payload: xinfang_sync::Payload::from_text(payload).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(
                 base + 7,
                 rusqlite::types::Type::Text,
@@ -230,7 +233,7 @@ impl SqliteTx<'_> {
             e.at,
             e.kind,
             e.schema_version,
-            serde_json::to_string(&e.payload)?,
+            e.payload.as_str(),
             arrival.received_at,
             arrival.pushed_by.map(|c| c.to_string()),
         ])?;
@@ -347,6 +350,28 @@ impl Tx for SqliteTx<'_> {
             .query_row([&id], |r| event_row(r, 0))
             .optional()?
             .map(|event| Found { event, held: true }))
+    }
+
+    fn known_ids(&mut self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
+        let mut known = std::collections::HashSet::new();
+        // Chunks well inside SQLite's limit on bound parameters; an ordinary batch is one.
+        for chunk in ids.chunks(KNOWN_IDS_CHUNK) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT id FROM events WHERE id IN ({marks}) \
+                 UNION ALL SELECT id FROM held WHERE id IN ({marks})"
+            );
+            let texts: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                rusqlite::params_from_iter(texts.iter().chain(texts.iter())),
+                |r| uuid_col(r, 0),
+            )?;
+            for id in rows {
+                known.insert(id?);
+            }
+        }
+        Ok(known)
     }
 
     fn id_at(&mut self, origin: Uuid, seq: i64) -> Result<Option<Uuid>> {

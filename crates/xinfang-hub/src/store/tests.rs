@@ -85,7 +85,7 @@ fn event(seq: i64) -> WireEvent {
         at: "2026-11-28T07:30:00.000Z".into(),
         kind: "matter.registered".into(),
         schema_version: 1,
-        payload: serde_json::json!({"n": seq, "text": "来访", "z": 1, "a": [1.5, null]}),
+        payload: serde_json::json!({"n": seq, "text": "来访", "z": 1, "a": [1.5, null]}).into(),
     }
 }
 

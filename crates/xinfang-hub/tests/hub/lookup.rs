@@ -13,7 +13,7 @@ const ID: &str = "11010519491231002X";
 fn fact(origin: Uuid, seq: i64, kind: &str, payload: Value) -> WireEvent {
     WireEvent {
         kind: kind.into(),
-        payload,
+        payload: payload.into(),
         ..event(origin, seq)
     }
 }

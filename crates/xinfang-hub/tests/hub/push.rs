@@ -104,7 +104,7 @@ fn the_same_id_with_a_different_payload_is_rejected_and_the_stored_one_stays() {
     let before = stored_payload(2);
 
     let mut edited = event(centre.origin, 2);
-    edited.payload = json!({"matter_id": "m2", "summary": "改过的内容"});
+    edited.payload = json!({"matter_id": "m2", "summary": "改过的内容"}).into();
     let (status, body) = hub.push(
         &centre.credential,
         &[edited.clone(), event(centre.origin, 4)],
@@ -141,9 +141,9 @@ fn user_events_never_leave_their_password_hash_at_the_hub() {
     let secret = "$argon2id$v=19$m=19456,t=2,p=1$SALTSALTSALT$HASHHASHHASH";
     let mut batch = events(centre.origin, 1..=3);
     batch[1].kind = "user.created".into();
-    batch[1].payload = json!({"username": "clerk1", "password_hash": secret});
+    batch[1].payload = json!({"username": "clerk1", "password_hash": secret}).into();
     batch[2].kind = "user.password_changed".into();
-    batch[2].payload = json!({"user_id": "u1", "password_hash": secret});
+    batch[2].payload = json!({"user_id": "u1", "password_hash": secret}).into();
     assert!(!xinfang_sync::is_syncable(&batch[1].kind));
     let (status, body) = hub.push(&centre.credential, &batch);
     assert_eq!(status, 200, "{body}");

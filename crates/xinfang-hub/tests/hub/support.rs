@@ -177,7 +177,7 @@ pub fn event(origin: Uuid, seq: i64) -> WireEvent {
         at: format!("2026-11-28T07:{:02}:00.000Z", seq % 60),
         kind: "matter.registered".into(),
         schema_version: 1,
-        payload: json!({"matter_id": format!("m{seq}"), "summary": "反映小区供暖不达标"}),
+        payload: json!({"matter_id": format!("m{seq}"), "summary": "反映小区供暖不达标"}).into(),
     }
 }
 
