@@ -411,8 +411,8 @@ fn a_desk_syncs_with_the_county_hub_and_keeps_working_while_it_is_away() {
     );
 }
 
-/// Enrols a fresh centre at the hub in `hub_dir`: its enrolment code.
-fn enrolment_code(hub_dir: &Path) -> String {
+/// Adds centre XF3301 at the hub in `hub_dir`: its one-time enrolment code.
+pub(crate) fn enrolment_code(hub_dir: &Path) -> String {
     let added = hub_admin(
         hub_dir,
         &[

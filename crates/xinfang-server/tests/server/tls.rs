@@ -63,26 +63,6 @@ fn tls_hub(data: &Path) -> TlsChild {
     spawn_tls(cmd)
 }
 
-fn add_centre(hub_data: &Path) -> String {
-    let added = hub_admin(
-        hub_data,
-        &[
-            "centre",
-            "add",
-            "--code",
-            "XF3301",
-            "--name",
-            "某县信访局来访接待中心",
-        ],
-    );
-    added
-        .lines()
-        .find_map(|l| l.strip_prefix("enrolment_code:"))
-        .expect("code")
-        .trim()
-        .to_owned()
-}
-
 fn hub_requests(hub_data: &Path) -> usize {
     let log: Value =
         serde_json::from_str(&hub_admin(hub_data, &["log", "--json"])).expect("log json");
@@ -93,7 +73,7 @@ fn hub_requests(hub_data: &Path) -> usize {
 fn a_desk_syncs_through_https_with_the_hubs_fingerprint() {
     let hub_dir = tempfile::tempdir().expect("hub dir");
     let hub = tls_hub(hub_dir.path());
-    let code = add_centre(hub_dir.path());
+    let code = crate::sync::enrolment_code(hub_dir.path());
     let dir = initialised(2);
     let server = Server::start_with(dir.path(), &["--sync-interval", "1"]);
     let admin = server.login("admin", ADMIN_PASSWORD);
@@ -134,7 +114,7 @@ fn a_desk_syncs_through_https_with_the_hubs_fingerprint() {
 fn a_wrong_fingerprint_is_recorded_and_nothing_reaches_the_hub() {
     let hub_dir = tempfile::tempdir().expect("hub dir");
     let hub = tls_hub(hub_dir.path());
-    let code = add_centre(hub_dir.path());
+    let code = crate::sync::enrolment_code(hub_dir.path());
     let dir = initialised(2);
     let server = Server::start_with(dir.path(), &["--sync-interval", "1"]);
     let admin = server.login("admin", ADMIN_PASSWORD);
