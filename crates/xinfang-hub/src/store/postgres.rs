@@ -568,7 +568,6 @@ impl Tx for PgTx<'_> {
 
     fn known_ids(&mut self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
         // One round trip for the whole batch instead of one per event.
-        let ids = ids.to_vec();
         self.query(
             "SELECT id FROM events WHERE id = ANY($1) UNION ALL SELECT id FROM held WHERE id = ANY($1)",
             &[&ids],

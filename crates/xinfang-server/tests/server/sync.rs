@@ -162,26 +162,7 @@ fn a_desk_syncs_with_the_county_hub_and_keeps_working_while_it_is_away() {
     let hub_dir = tempfile::tempdir().expect("hub dir");
     let hub = Hub::start(hub_dir.path(), "127.0.0.1:0");
     let hub_port = hub.port;
-    let added = hub_admin(
-        hub_dir.path(),
-        &[
-            "centre",
-            "add",
-            "--code",
-            "XF3301",
-            "--name",
-            "某县信访局来访接待中心",
-        ],
-    );
-    let field = |key: &str| {
-        added
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_else(|| panic!("{key} in {added}"))
-    };
-    let centre_id = field("centre_id:");
-    let code = field("enrolment_code:");
+    let (centre_id, code) = add_centre(hub_dir.path());
 
     let dir = initialised(5);
     let server = Server::start_with(dir.path(), &["--sync-interval", "1"]);
@@ -411,8 +392,8 @@ fn a_desk_syncs_with_the_county_hub_and_keeps_working_while_it_is_away() {
     );
 }
 
-/// Adds centre XF3301 at the hub in `hub_dir`: its one-time enrolment code.
-pub(crate) fn enrolment_code(hub_dir: &Path) -> String {
+/// Adds centre XF3301 at the hub in `hub_dir`: its hub id and one-time enrolment code.
+pub(crate) fn add_centre(hub_dir: &Path) -> (String, String) {
     let added = hub_admin(
         hub_dir,
         &[
@@ -424,11 +405,19 @@ pub(crate) fn enrolment_code(hub_dir: &Path) -> String {
             "某县信访局来访接待中心",
         ],
     );
-    added
-        .lines()
-        .find_map(|l| l.strip_prefix("enrolment_code:"))
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_else(|| panic!("enrolment_code in {added}"))
+    let field = |key: &str| {
+        added
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("{key} in {added}"))
+    };
+    (field("centre_id:"), field("enrolment_code:"))
+}
+
+/// `add_centre`'s enrolment code.
+pub(crate) fn enrolment_code(hub_dir: &Path) -> String {
+    add_centre(hub_dir).1
 }
 
 #[test]
