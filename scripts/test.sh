@@ -30,7 +30,9 @@ pg_dir="$(mktemp -d)"
 trap 'bash "$root/scripts/postgres.sh" stop "$pg_dir"' EXIT
 # A plain assignment, so a cluster that does not start stops the run here (set -e) instead of
 # leaving the variable empty and the suite quietly on SQLite.
-pg_url="$(bash scripts/postgres.sh start "$pg_dir")"
+# The cluster takes TLS on a loopback port (a test authority signs its certificate), so every
+# hub test also runs over the hub's verified TLS to PostgreSQL.
+pg_url="$(bash scripts/postgres.sh start "$pg_dir" --tls)"
 [ -n "$pg_url" ]
 XINFANG_HUB_TEST_POSTGRES="$pg_url" cargo test -p xinfang-hub
 

@@ -6,6 +6,11 @@
 //! else — no certificate authority, no host name check (a centre reaches the hub by an IP
 //! address that no certificate would name).
 //!
+//! One link is the exception: the hub's connection to a PostgreSQL server the county already
+//! runs. That server has a certificate from the county's (or the database vendor's) authority,
+//! so [`ca_client_config`] checks the chain against that authority and the host name, as
+//! libpq's `sslmode=verify-full` does.
+//!
 //! The crypto is rustls with `ring` (aws-lc-rs would need cmake and clang on every build
 //! machine). [`server`] puts a rustls acceptor under `axum::serve`.
 
@@ -210,6 +215,37 @@ impl Identity {
 /// The crypto provider everything here uses.
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A rustls client configuration that trusts the certificate authorities in the PEM file
+/// `ca_file` and nothing else (no system store: the hub's machines may have none, and a
+/// county database is not signed by a public authority), with the usual chain, validity and
+/// host-name checks.
+pub fn ca_client_config(ca_file: &Path) -> Result<rustls::ClientConfig, TlsError> {
+    let pem = std::fs::read(ca_file).map_err(|source| TlsError::Io {
+        path: ca_file.to_path_buf(),
+        source,
+    })?;
+    let bad = |message: String| TlsError::Bad {
+        path: ca_file.to_path_buf(),
+        message,
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("PEM 证书无法读取：{e}")))?;
+        roots
+            .add(cert)
+            .map_err(|e| bad(format!("不能作为签发机构证书：{e}")))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("文件中没有 PEM 证书".into()));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
 }
 
 /// Writes a file through a temporary name and a rename, so it is whole or absent.

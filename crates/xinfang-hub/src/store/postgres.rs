@@ -15,6 +15,16 @@
 //! `Hub`, which [`PgStore`]'s `Drop` moves to a thread of its own. `tokio-postgres` would need
 //! the same bridge from the synchronous `Store` trait, written by hand.
 //!
+//! TLS: a URL with `sslmode=verify-full&sslrootcert=FILE` (libpq's words, so a county's
+//! database administrator writes what they already know) connects over rustls, checking the
+//! server's certificate chain against the authority in FILE and its name against the URL's
+//! host. The client does not understand `sslrootcert` or the `verify-*` modes, so
+//! [`parse_config`] takes them out of the URL first. There is no unchecked encryption: a
+//! `require` or `verify-*` without `sslrootcert` is refused rather than taken as libpq's
+//! "encrypt but trust whoever answers", and with `sslrootcert` the connection never falls back
+//! to plain text. Without either the connection is plain, as before: right for a Unix socket
+//! on the same machine, which is what the test command's cluster uses besides TLS.
+//!
 //! The write lock: every transaction takes a transaction-level advisory lock before anything
 //! else, as SQLite's `BEGIN IMMEDIATE` takes the write lock, so two writers (`serve` and an
 //! admin command, or two hub processes on one database) queue instead of interleaving. Under
@@ -23,11 +33,14 @@
 //! gap-free and increasing in commit order, like SQLite's rowids. A sequence would not do: it
 //! leaves a hole at every rolled-back push.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use postgres::{
-    Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction, config::Host, types::ToSql,
+    Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction,
+    config::{Host, SslMode},
+    types::ToSql,
 };
+use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 use xinfang_sync::{Routed, WireEvent};
 
@@ -59,7 +72,7 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// The PostgreSQL store: one connection, reopened when the server dropped it.
 pub struct PgStore {
-    config: Config,
+    target: Target,
     client: Option<Client>,
     /// Statements prepared on `client`, by their SQL (a push runs the same few per event).
     statements: HashMap<String, Statement>,
@@ -72,14 +85,120 @@ fn bad_url(err: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Parses a connection string: a `postgres://` URL or libpq `key=value` pairs.
-fn parse_config(url: &str) -> Result<Config> {
+/// Where the store connects and how: the server's address and, for a URL with
+/// `sslrootcert`, the TLS connector that checks its certificate.
+#[derive(Clone)]
+struct Target {
+    config: Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl Target {
+    fn connect(&self) -> std::result::Result<Client, postgres::Error> {
+        match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        }
+    }
+}
+
+/// Parses a connection string: a `postgres://` URL or libpq `key=value` pairs; the TLS
+/// parameters only in the URL form.
+fn parse_config(url: &str) -> Result<Target> {
+    let (url, root_cert) = take_tls_parameters(url)?;
     let mut config: Config = url.parse().map_err(bad_url)?;
     // A wrong host should fail the command, not hang it.
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    Ok(config)
+    let tls = match root_cert {
+        Some(path) => {
+            let client = xinfang_tls::ca_client_config(&path).map_err(|e| Error::BadInput {
+                field: "database".into(),
+                message: format!("sslrootcert 指定的签发机构证书不可用：{e}"),
+            })?;
+            // Never plain text once a certificate authority is named.
+            config.ssl_mode(SslMode::Require);
+            Some(MakeRustlsConnect::new(client))
+        }
+        None => None,
+    };
+    Ok(Target { config, tls })
+}
+
+/// Takes `sslrootcert` and the `verify-ca` / `verify-full` modes out of a URL's query, which
+/// the client would refuse, and returns the rest with the authority file. Both verify modes
+/// check the host name too: rustls has no chain-only check, and a county's database
+/// certificate names its host.
+fn take_tls_parameters(url: &str) -> Result<(String, Option<PathBuf>)> {
+    let Some((target, query)) = url.split_once('?') else {
+        if !url.contains("://") && url.contains("sslrootcert") {
+            return Err(bad_url(
+                "sslrootcert 请写在 postgres://…?sslrootcert= 形式的地址中",
+            ));
+        }
+        return Ok((url.to_owned(), None));
+    };
+    let mut kept = Vec::new();
+    let mut root_cert = None;
+    let mut mode = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslrootcert" => root_cert = Some(PathBuf::from(percent_decoded(value)?)),
+            "sslmode" => {
+                mode = Some(value.to_owned());
+                if !value.starts_with("verify-") {
+                    kept.push(pair);
+                }
+            }
+            _ => kept.push(pair),
+        }
+    }
+    match (mode.as_deref(), &root_cert) {
+        (Some("disable"), Some(_)) => {
+            return Err(bad_url("sslmode=disable 与 sslrootcert 不能同时使用"));
+        }
+        (Some(m @ ("require" | "verify-ca" | "verify-full")), None) => {
+            return Err(Error::BadInput {
+                field: "database".into(),
+                message: format!(
+                    "sslmode={m} 须同时以 sslrootcert=文件 指定数据库服务器证书的签发机构（CA）证书：县级枢纽不使用未校验服务器证书的加密连接"
+                ),
+            });
+        }
+        (Some(m), _) if m.starts_with("verify-") && !matches!(m, "verify-ca" | "verify-full") => {
+            return Err(bad_url(format!("sslmode={m} 不是可用的取值")));
+        }
+        _ => {}
+    }
+    let url = if kept.is_empty() {
+        target.to_owned()
+    } else {
+        format!("{target}?{}", kept.join("&"))
+    };
+    Ok((url, root_cert))
+}
+
+/// `%XX` escapes decoded, for a file path given in a URL.
+fn percent_decoded(text: &str) -> Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut idx = 0;
+    while idx < bytes.len() {
+        if bytes[idx] == b'%' {
+            let hex = text
+                .get(idx + 1..idx + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| bad_url(format!("地址中的转义 {} 无效", &text[idx..])))?;
+            out.push(hex);
+            idx += 3;
+        } else {
+            out.push(bytes[idx]);
+            idx += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad_url("sslrootcert 的路径不是 UTF-8"))
 }
 
 /// What went wrong, with the server's own words: the client's `Display` alone says only
@@ -100,8 +219,8 @@ fn unavailable(err: &postgres::Error) -> Error {
     Error::StoreUnavailable(detail(err))
 }
 
-fn connect(config: &Config) -> Result<Client> {
-    let mut client = config.connect(NoTls).map_err(|e| unavailable(&e))?;
+fn connect(target: &Target) -> Result<Client> {
+    let mut client = target.connect().map_err(|e| unavailable(&e))?;
     // `synchronous_commit` on, whatever the server's default: an acknowledged push must survive
     // a power cut, as `synchronous=FULL` makes it on SQLite.
     client.batch_execute(&format!(
@@ -192,8 +311,8 @@ impl PgStore {
     /// needed). `new_origin` is called once, when the database has no hub yet, for the hub's
     /// own origin.
     pub fn open(url: &str, new_origin: impl FnOnce() -> (Uuid, String)) -> Result<PgStore> {
-        let config = parse_config(url)?;
-        let mut client = connect(&config)?;
+        let target = parse_config(url)?;
+        let mut client = connect(&target)?;
         migrate(&mut client)?;
         {
             let mut tx = locked(&mut client)?;
@@ -207,7 +326,7 @@ impl PgStore {
             tx.commit()?;
         }
         Ok(PgStore {
-            config,
+            target,
             client: Some(client),
             statements: HashMap::new(),
         })
@@ -245,7 +364,7 @@ impl Store for PgStore {
             if self.client.as_ref().is_none_or(Client::is_closed) {
                 self.client = None;
                 self.statements.clear();
-                self.client = Some(connect(&self.config)?);
+                self.client = Some(connect(&self.target)?);
             }
             let client = self.client.as_mut().expect("connected above");
             match client.batch_execute(&begin_locked()) {
@@ -275,9 +394,9 @@ impl Store for PgStore {
     }
 
     fn describe(&self) -> String {
-        let ports = self.config.get_ports();
-        let hosts: Vec<String> = self
-            .config
+        let config = &self.target.config;
+        let ports = config.get_ports();
+        let hosts: Vec<String> = config
             .get_hosts()
             .iter()
             .enumerate()
@@ -294,10 +413,15 @@ impl Store for PgStore {
             .collect();
         // Never the password.
         format!(
-            "PostgreSQL {}@{}/{}",
-            self.config.get_user().unwrap_or(""),
+            "PostgreSQL {}@{}/{}{}",
+            config.get_user().unwrap_or(""),
             hosts.join(","),
-            self.config.get_dbname().unwrap_or("")
+            config.get_dbname().unwrap_or(""),
+            if self.target.tls.is_some() {
+                " (TLS)"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -826,11 +950,18 @@ impl Tx for PgTx<'_> {
     }
 }
 
+/// A plain client connection to the database `url` names, by the hub's rules for the URL
+/// (TLS included), without the store's session settings: for tests and tools that look at the
+/// tables from outside.
+pub fn client(url: &str) -> Result<Client> {
+    parse_config(url)?.connect().map_err(|e| unavailable(&e))
+}
+
 /// A database of its own on a PostgreSQL server, created empty and dropped on drop: what each
 /// test gets when `XINFANG_HUB_TEST_POSTGRES` names a server (the unit tests here and
 /// `tests/hub/` alike).
 pub struct ScratchDatabase {
-    server: Config,
+    server: Target,
     name: String,
     url: String,
 }
@@ -845,7 +976,7 @@ impl ScratchDatabase {
         let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let name = format!("xinfang_hub_test_{suffix}");
         let url = with_dbname(server_url, &name)?;
-        let mut client = server.connect(NoTls).map_err(|e| unavailable(&e))?;
+        let mut client = server.connect().map_err(|e| unavailable(&e))?;
         // template0 with an explicit encoding: UTF8 whatever the cluster's default.
         client.batch_execute(&format!(
             "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
@@ -865,16 +996,14 @@ impl ScratchDatabase {
 
     /// A new connection to it, as another process would have.
     pub fn connect(&self) -> Result<Client> {
-        parse_config(&self.url)?
-            .connect(NoTls)
-            .map_err(|e| unavailable(&e))
+        client(&self.url)
     }
 }
 
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
         // FORCE: a killed hub's session may not have ended yet.
-        let dropped = self.server.connect(NoTls).and_then(|mut c| {
+        let dropped = self.server.connect().and_then(|mut c| {
             c.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -904,7 +1033,7 @@ fn with_dbname(url: &str, name: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use super::*;
 
@@ -945,7 +1074,7 @@ mod tests {
     #[test]
     fn a_store_describes_itself_without_the_password() {
         let store = PgStore {
-            config: parse_config("postgres://hub:secret@db.example:5433/county").expect("url"),
+            target: parse_config("postgres://hub:secret@db.example:5433/county").expect("url"),
             client: None,
             statements: HashMap::new(),
         };
@@ -954,5 +1083,134 @@ mod tests {
             .err()
             .expect("refused");
         assert_eq!(err.code(), "bad_input");
+
+        let dir = tempfile::tempdir().expect("dir");
+        let ca = some_certificate(dir.path());
+        let store = PgStore {
+            target: parse_config(&format!(
+                "postgres://hub@db.example/county?sslmode=verify-full&sslrootcert={}",
+                ca.display()
+            ))
+            .expect("url"),
+            client: None,
+            statements: HashMap::new(),
+        };
+        assert_eq!(
+            store.describe(),
+            "PostgreSQL hub@db.example:5432/county (TLS)"
+        );
+    }
+
+    /// A certificate file that can serve as an authority (a self-signed one).
+    fn some_certificate(dir: &Path) -> PathBuf {
+        let (identity, _) =
+            xinfang_tls::Identity::load_or_create(dir, &["127.0.0.1".into()]).expect("cert");
+        identity.cert_path
+    }
+
+    #[test]
+    fn the_tls_parameters_leave_the_url_and_encryption_without_a_checked_certificate_is_refused() {
+        let (url, root) = take_tls_parameters(
+            "postgres://hub@10.0.0.5:5432/county?sslmode=verify-full&sslrootcert=%2Fetc%2Fxf%20db%2Fca.pem&application_name=hub",
+        )
+        .expect("url");
+        assert_eq!(
+            url,
+            "postgres://hub@10.0.0.5:5432/county?application_name=hub"
+        );
+        assert_eq!(root, Some(PathBuf::from("/etc/xf db/ca.pem")));
+        let (url, root) =
+            take_tls_parameters("postgres://hub@db/county?sslmode=require&sslrootcert=/ca.pem")
+                .expect("url");
+        assert_eq!(url, "postgres://hub@db/county?sslmode=require");
+        assert!(root.is_some());
+        // Without TLS parameters nothing changes.
+        for plain in [
+            "postgres://hub@db/county",
+            "postgres://hub@db/county?sslmode=disable",
+            "host=/tmp dbname=x",
+        ] {
+            assert_eq!(
+                take_tls_parameters(plain).expect("plain"),
+                (plain.into(), None)
+            );
+        }
+        for (url, says) in [
+            ("postgres://hub@db/county?sslmode=require", "sslrootcert"),
+            (
+                "postgres://hub@db/county?sslmode=verify-full",
+                "sslrootcert",
+            ),
+            ("postgres://hub@db/county?sslmode=verify-ca", "sslrootcert"),
+            (
+                "postgres://hub@db/county?sslmode=disable&sslrootcert=/ca.pem",
+                "不能同时使用",
+            ),
+            (
+                "postgres://hub@db/county?sslmode=verify-all&sslrootcert=/c",
+                "verify-all",
+            ),
+            ("postgres://hub@db/county?sslrootcert=%zz", "%zz"),
+            ("host=db sslrootcert=/ca.pem", "postgres://"),
+        ] {
+            let err = take_tls_parameters(url).expect_err(url);
+            assert_eq!(err.code(), "bad_input", "{url}");
+            assert_eq!(err.field().as_deref(), Some("database"), "{url}");
+            assert!(err.to_string().contains(says), "{url}: {err}");
+        }
+        let err = parse_config("postgres://hub@db/county?sslrootcert=/nowhere/ca.pem")
+            .err()
+            .expect("no such file");
+        assert_eq!(err.code(), "bad_input");
+        assert!(err.to_string().contains("/nowhere/ca.pem"), "{err}");
+    }
+
+    /// Against the test command's cluster when it runs with TLS (`postgres.sh start --tls`):
+    /// the session is encrypted, and an authority that did not sign the server's certificate,
+    /// or a host name the certificate does not carry, is refused before anything is sent.
+    #[test]
+    fn over_tls_the_session_is_encrypted_and_a_wrong_authority_or_host_name_is_refused() {
+        let Ok(url) = std::env::var(super::super::tests::POSTGRES_ENV) else {
+            eprintln!("skipped: no PostgreSQL server named");
+            return;
+        };
+        if !url.contains("sslrootcert=") {
+            eprintln!("skipped: the PostgreSQL server is not reached over TLS");
+            return;
+        }
+        let db = ScratchDatabase::create(&url).expect("scratch database");
+        let encrypted: bool = db
+            .connect()
+            .expect("connect")
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .expect("pg_stat_ssl")
+            .get(0);
+        assert!(encrypted, "the hub's session is not encrypted");
+        let store = PgStore::open(db.url(), || {
+            (Uuid::from_u128(7), "2026-12-03T00:00:00.000Z".into())
+        })
+        .expect("open over TLS");
+        assert!(store.describe().ends_with(" (TLS)"), "{}", store.describe());
+
+        let dir = tempfile::tempdir().expect("dir");
+        let other = some_certificate(dir.path());
+        let (_, root) = take_tls_parameters(db.url()).expect("url");
+        let root = root.expect("sslrootcert").display().to_string();
+        let wrong_authority = db.url().replace(&root, &other.display().to_string());
+        let wrong_name = db.url().replace("@127.0.0.1:", "@localhost:");
+        assert_ne!(wrong_name, db.url(), "the cluster is on 127.0.0.1");
+        for (url, says) in [
+            (wrong_authority, "UnknownIssuer"),
+            (wrong_name, "not valid for name"),
+        ] {
+            let err = PgStore::open(&url, || unreachable!("never connected"))
+                .err()
+                .expect("refused");
+            assert_eq!(err.code(), "store_unavailable", "{url}");
+            assert!(err.to_string().contains(says), "{url}: {err}");
+        }
     }
 }

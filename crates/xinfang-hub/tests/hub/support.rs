@@ -240,7 +240,7 @@ where
     T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
 {
     match database_url(data) {
-        Some(url) => postgres::Client::connect(&url, postgres::NoTls)
+        Some(url) => xinfang_hub::store::postgres::client(&url)
             .expect("connect")
             .query(sql, &[])
             .expect(sql)
