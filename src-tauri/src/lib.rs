@@ -25,6 +25,9 @@ pub fn run() {
                 data: app.path().app_data_dir()?,
             };
             app.manage(state::DeskState::load(dirs));
+            if let Some(window) = app.get_webview_window("main") {
+                lighten_webview(&window);
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -45,3 +48,29 @@ pub fn run() {
         }
     });
 }
+
+/// WebKitGTK's defaults are a web browser's: GPU compositing, and memory caches sized for
+/// many sites and back/forward navigation. The shell shows one local page of forms and
+/// tables, so it asks for neither. Measured with a 100k-case register (docs/benchmarks.md),
+/// compositing off takes the window's process tree from about 500 MB to about 370 MB, and it
+/// is also the usual cure for a blank WebKitGTK window on a machine whose GPU driver is poor.
+/// `XINFANG_GPU=1` keeps WebKit's own policy, for a machine where GPU drawing is wanted.
+#[cfg(target_os = "linux")]
+fn lighten_webview(window: &tauri::WebviewWindow) {
+    let gpu = std::env::var("XINFANG_GPU").is_ok_and(|v| v == "1");
+    let _ = window.with_webview(move |webview| {
+        use webkit2gtk::{
+            CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+        };
+        let view = webview.inner();
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+        if !gpu && let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lighten_webview(_window: &tauri::WebviewWindow) {}

@@ -53,6 +53,29 @@ def tree_pss_mb(root_pid):
     return total / 1024
 
 
+def tree_pss_by_process(root_pid):
+    """PSS of each process in a tree, as (name, MB), largest first: where the memory is."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,comm="], capture_output=True, text=True).stdout
+    children, names = {}, {}
+    for line in out.split("\n"):
+        parts = line.split(None, 2)
+        if len(parts) == 3:
+            pid, ppid = int(parts[0]), int(parts[1])
+            children.setdefault(ppid, []).append(pid)
+            names[pid] = parts[2]
+    rows, stack = [], [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                kb = sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+            rows.append((names.get(pid, str(pid)), kb / 1024))
+        except OSError:
+            pass
+        stack.extend(children.get(pid, []))
+    return sorted(rows, key=lambda r: -r[1])
+
+
 def pid_of(pattern, oldest=False):
     """The newest (or oldest) process whose command line matches `pattern`."""
     flag = "-o" if oldest else "-n"
@@ -82,6 +105,7 @@ def main():
     p.add_argument("--app", required=True)
     p.add_argument("--server-url", required=True)
     p.add_argument("--server-pid", type=int, required=True)
+    p.add_argument("--desktop-only", action="store_true", help="skip browser mode")
     a = p.parse_args()
 
     t0 = time.time()
@@ -91,7 +115,13 @@ def main():
     app_pid = pid_of(os.path.basename(a.app))
     desktop_rss = tree_rss_mb(app_pid) if app_pid else float("nan")
     desktop_pss = tree_pss_mb(app_pid) if app_pid else float("nan")
+    desktop_parts = tree_pss_by_process(app_pid) if app_pid else []
     wd.quit()
+    parts = ", ".join(f"{name} {mb:.0f} MB" for name, mb in desktop_parts)
+    if a.desktop_only:
+        print(f"desktop window: cold start → interactive {interactive:5.2f} s, "
+              f"RSS {desktop_rss:4.0f} MB, PSS {desktop_pss:4.0f} MB ({parts})")
+        return
 
     t0 = time.time()
     caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
@@ -114,6 +144,7 @@ def main():
     print("UI benchmark — 100 000-case register, sign in, open the case list")
     print(f"  desktop window (WebKitGTK):      cold start → interactive {interactive:5.2f} s, "
           f"memory (app + WebKit processes) RSS {desktop_rss:4.0f} MB, PSS {desktop_pss:4.0f} MB")
+    print(f"    PSS by process: {parts}")
     print(f"  browser mode (server + Chromium): cold start → interactive {browser_interactive:5.2f} s, "
           f"memory (server + browser) RSS {browser_rss:4.0f} MB, PSS {browser_pss:4.0f} MB")
     print("  targets: desktop under 1.5 s to interactive and under 200 MB resident")

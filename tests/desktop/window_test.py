@@ -89,7 +89,26 @@ class WebDriver:
     def screenshot(self, path):
         # WebKit can hand back the previous frame right after a change; let it repaint first.
         time.sleep(1.0)
-        png = base64.b64decode(self.s("GET", "/screenshot"))
+        # WebKitWebDriver answers a screenshot after the page's next presentation update. The
+        # shell draws without GPU compositing, and then a page where nothing changes (no
+        # caret blinking, no animation) never presents again and the request hangs. A pixel
+        # in the corner that changes shade, too faint to see, keeps frames coming until the
+        # picture is taken.
+        self.js("""
+            const d = document.createElement('div');
+            d.id = 'wd-repaint';
+            d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none';
+            document.body.appendChild(d);
+            let odd = false;
+            window.__wdRepaint = setInterval(() => {
+                odd = !odd;
+                d.style.background = odd ? 'rgba(128,128,128,0.02)' : 'rgba(128,128,128,0.03)';
+            }, 40);
+        """)
+        try:
+            png = base64.b64decode(self.s("GET", "/screenshot"))
+        finally:
+            self.js("clearInterval(window.__wdRepaint); document.getElementById('wd-repaint')?.remove()")
         with open(path, "wb") as f:
             f.write(png)
 
@@ -318,8 +337,20 @@ ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
 
 
 def click_when_ready(wd, element, timeout=5):
-    """Clicks once the element can take it: a dropdown fades in before its items are clickable."""
+    """Clicks once the element can take it and has stopped moving, as a person would: a
+    dropdown zooms in before its items are clickable, and WebDriver clicks at the point where
+    the element was when it asked, which mid-animation is over another item."""
     deadline = time.time() + timeout
+    rect = "const r = arguments[0].getBoundingClientRect(); return [r.x, r.y, r.width, r.height]"
+    last = None
+    while True:
+        now = wd.js(rect, {ELEMENT_KEY: element})
+        if now == last and now[2] > 0 and now[3] > 0:
+            break
+        if time.time() > deadline:
+            break
+        last = now
+        time.sleep(0.15)
     while True:
         try:
             wd.s("POST", f"/element/{element}/click", {})
