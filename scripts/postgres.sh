@@ -18,6 +18,11 @@ set -euo pipefail
 action="${1:?usage: postgres.sh start|stop DIR [--tls]}"
 dir="${2:?usage: postgres.sh start|stop DIR [--tls]}"
 tls="${3:-}"
+# The cluster's owner may not enter the caller's directory (a 0700 clone under root): every
+# path below is absolute, and the commands run from /.
+mkdir -p "$(dirname "$dir")"
+dir="$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")"
+cd /
 
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then

@@ -474,6 +474,8 @@ impl Hub {
         let mut next = before + 1;
         let mut rejected = Vec::new();
         let mut kept_seqs = Vec::new();
+        // The in-order events, appended together after the loop (one statement on PostgreSQL).
+        let mut in_order = Vec::new();
         for event in &events {
             if event.seq < 1 || event.kind.trim().is_empty() {
                 rejected.push(reject(
@@ -489,6 +491,12 @@ impl Hub {
             // Only an id the store already had, or one earlier in this batch, is looked up:
             // the rest are new.
             let new = !known.contains(&event.id) && seen.insert(event.id);
+            if !new || !(nothing_held && event.seq == next) {
+                // A lookup in the store follows: what this batch has appended so far must be
+                // there first.
+                tx.append_all(&in_order)?;
+                in_order.clear();
+            }
             if !new && let Some(found) = tx.find_event(event.id)? {
                 if found.event == *event {
                     if found.held {
@@ -514,7 +522,7 @@ impl Hub {
             // The log holds exactly the seqs below `next` of this origin and nothing is held, so no
             // other event can have this seq yet: the seq lookup is skipped too.
             if nothing_held && event.seq == next {
-                tx.append(&arrival)?;
+                in_order.push(arrival);
                 next += 1;
                 continue;
             }
@@ -532,6 +540,7 @@ impl Hub {
             tx.hold(&arrival)?;
             kept_seqs.push(event.seq);
         }
+        tx.append_all(&in_order)?;
         // Anything else waits in `held`; whatever is now contiguous with the log moves on into
         // it in seq order.
         let appended = next - 1;

@@ -7,6 +7,8 @@
 //! - pull: the same number of county events (a centre cannot pull another centre's events; the
 //!   county publishes them, routed to a second centre) into that centre's inbox;
 //! - incremental: one new event, then one full run (mark, push, pull), p50/p99 over 50 rounds;
+//! - with `--hub-database`, the hub keeps its store in that PostgreSQL database instead (the
+//!   baselines stay on SQLite: they measure the link and a plain insert, not the hub);
 //! - baseline: the same events as raw JSON in one bulk HTTP POST to a minimal loopback endpoint
 //!   that reads and parses the body and stores nothing; and a second baseline, the same POST to
 //!   an endpoint that also inserts every event into one plain table in one durable transaction
@@ -28,8 +30,20 @@ use crate::bench::percentile;
 /// Incremental rounds.
 const ROUNDS: usize = 50;
 
-fn hub_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow::Result<u16> {
-    let hub = xinfang_hub::Hub::open_sqlite(dir)?;
+/// The hub's store: a fresh SQLite file in `dir`, or the PostgreSQL database `database` names.
+fn open_hub(dir: &std::path::Path, database: Option<&str>) -> anyhow::Result<xinfang_hub::Hub> {
+    Ok(match database {
+        Some(url) => xinfang_hub::Hub::open_postgres(url)?,
+        None => xinfang_hub::Hub::open_sqlite(dir)?,
+    })
+}
+
+fn hub_server(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    database: Option<&str>,
+) -> anyhow::Result<u16> {
+    let hub = open_hub(dir, database)?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let port = listener.local_addr()?.port();
     let state = xinfang_hub::http::AppState::new(hub, false);
@@ -135,8 +149,9 @@ fn per_second(count: usize, took: Duration) -> f64 {
     count as f64 / took.as_secs_f64().max(1e-9)
 }
 
-/// Runs the benchmark with (at least) `target` events.
-pub fn sync(target: u64) -> anyhow::Result<()> {
+/// Runs the benchmark with (at least) `target` events, the hub on SQLite or on the PostgreSQL
+/// database `database` names.
+pub fn sync(target: u64, database: Option<&str>) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("xinfang-bench-sync-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
@@ -145,10 +160,14 @@ pub fn sync(target: u64) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let hub_dir = tmp.join("hub");
-    let port = hub_server(&runtime, &hub_dir)?;
+    let port = hub_server(&runtime, &hub_dir, database)?;
     let base_port = baseline_server(&runtime, &tmp)?;
     let url = format!("http://127.0.0.1:{port}");
-    let mut admin = xinfang_hub::Hub::open_sqlite(&hub_dir)?;
+    let mut admin = open_hub(&hub_dir, database)?;
+    anyhow::ensure!(
+        admin.centres()?.is_empty(),
+        "the hub's database must be empty: it already has centres"
+    );
     let code_a = admin.add_centre("XF9001", "甲中心")?.enrolment_code;
     let added_b = admin.add_centre("XF9002", "乙中心")?;
 
@@ -179,8 +198,12 @@ pub fn sync(target: u64) -> anyhow::Result<()> {
     let read = Instant::now();
     let all = sync::outbox(&a, 0, events)?;
     let outbox_read = read.elapsed();
+    let store = match database {
+        Some(_) => format!("{}，synchronous_commit=on", admin.describe()),
+        None => "SQLite synchronous=FULL".to_owned(),
+    };
     println!(
-        "同步基准：{events} 条事件（演示数据生成 {:.1} 秒），枢纽在本机回环端口，SQLite synchronous=FULL",
+        "同步基准：{events} 条事件（演示数据生成 {:.1} 秒），枢纽在本机回环端口，{store}",
         made.elapsed().as_secs_f64()
     );
 

@@ -214,6 +214,11 @@ pub enum Command {
         /// Events pushed and pulled by the sync benchmark.
         #[arg(long, default_value_t = 100_000)]
         events: u64,
+        /// For the sync benchmark: keep the hub in this PostgreSQL database (an empty one; the
+        /// URL as `xinfang-hub --database` takes it, TLS included) instead of a fresh SQLite
+        /// file.
+        #[arg(long, env = "XINFANG_BENCH_HUB_DATABASE", hide_env_values = true)]
+        hub_database: Option<String>,
     },
 }
 
@@ -585,6 +590,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
             days,
             visitors,
             events,
+            hub_database,
         } => {
             let sizes: Vec<u64> = sizes
                 .split(',')
@@ -595,7 +601,7 @@ fn execute(command: Command, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 "register" => crate::bench::register(count)?,
                 "clocks" => crate::bench::clocks(&sizes)?,
                 "hall" => crate::bench_hall::hall(days, visitors)?,
-                "sync" => crate::bench_sync::sync(events)?,
+                "sync" => crate::bench_sync::sync(events, hub_database.as_deref())?,
                 "letters" => {
                     let report = xinfang_letters::bench(None, count.min(200) as usize)
                         .map_err(|e| anyhow::anyhow!(e.message_zh()))?;

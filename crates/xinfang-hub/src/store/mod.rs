@@ -79,6 +79,14 @@ pub trait Tx {
     fn take_held(&mut self, origin: Uuid, through: i64) -> Result<Vec<HeldEvent>>;
     /// Appends an event to the log; returns the cursor it was given.
     fn append(&mut self, arrival: &Arrival<'_>) -> Result<i64>;
+    /// Appends events to the log in the order given, as `append` one by one would. A store
+    /// whose every statement is a round trip to a server does it in one.
+    fn append_all(&mut self, arrivals: &[Arrival<'_>]) -> Result<()> {
+        for arrival in arrivals {
+            self.append(arrival)?;
+        }
+        Ok(())
+    }
     /// The acknowledged mark of `origin` (0 when nothing arrived).
     fn mark(&mut self, origin: Uuid) -> Result<i64>;
     /// Sets the acknowledged mark of `origin`.

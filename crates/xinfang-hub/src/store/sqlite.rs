@@ -461,11 +461,17 @@ impl Tx for SqliteTx<'_> {
 
     fn routed(&mut self, centre: Uuid, after: i64, limit: usize) -> Result<Vec<Routed>> {
         // Two index seeks (routes to this centre, routes to all) rather than a scan of every
-        // event after the cursor, most of which are other centres' pushes.
+        // event after the cursor, most of which are other centres' pushes. Each branch stops
+        // at `limit`: the page's cursors are among the first `limit` of either, and without
+        // the bound every page read all the routes after the cursor (a pull of 100 000 events
+        // read several million rows).
         let sql = format!(
             "SELECT e.cursor, {} FROM events e WHERE e.cursor IN ( \
-                 SELECT cursor FROM routes WHERE centre_id = ?1 AND cursor > ?2 \
-                 UNION SELECT cursor FROM routes WHERE centre_id IS NULL AND cursor > ?2) \
+                 SELECT * FROM (SELECT cursor FROM routes WHERE centre_id = ?1 AND cursor > ?2 \
+                                ORDER BY cursor LIMIT ?3) \
+                 UNION SELECT * FROM (SELECT cursor FROM routes \
+                                      WHERE centre_id IS NULL AND cursor > ?2 \
+                                      ORDER BY cursor LIMIT ?3)) \
              ORDER BY e.cursor LIMIT ?3",
             EVENT_COLUMNS
                 .split(", ")
