@@ -491,7 +491,7 @@ impl Hub {
             // Only an id the store already had, or one earlier in this batch, is looked up:
             // the rest are new.
             let new = !known.contains(&event.id) && seen.insert(event.id);
-            if !new || !(nothing_held && event.seq == next) {
+            if !(new && nothing_held && event.seq == next) {
                 // A lookup in the store follows: what this batch has appended so far must be
                 // there first.
                 tx.append_all(&in_order)?;
