@@ -13,66 +13,49 @@ sys.path.insert(0, os.path.dirname(__file__))
 from window_test import KEY_ENTER, WebDriver  # noqa: E402
 
 
-def tree_rss_mb(root_pid):
-    """Resident memory of a process and all its descendants, in MB."""
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,rss="], capture_output=True, text=True).stdout
-    children, rss = {}, {}
+def tree(root_pid):
+    """A process and all its descendants, as (pid, name, RSS in kB), from one `ps`."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,rss=,comm="], capture_output=True, text=True).stdout
+    children, rows = {}, {}
     for line in out.split("\n"):
-        parts = line.split()
-        if len(parts) == 3:
-            pid, ppid, kb = map(int, parts)
+        parts = line.split(None, 3)
+        if len(parts) == 4:
+            pid, ppid, kb = map(int, parts[:3])
             children.setdefault(ppid, []).append(pid)
-            rss[pid] = kb
-    total, stack = 0, [root_pid]
+            rows[pid] = (pid, parts[3], kb)
+    found, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        if pid in rows:
+            found.append(rows[pid])
         stack.extend(children.get(pid, []))
-    return total / 1024
+    return found
+
+
+def pss_kb(pid):
+    """Proportional set size of one process: shared library pages are split between the
+    processes that map them instead of being counted once per process, as RSS sums do. None
+    when the process has gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+    except OSError:
+        return None
+
+
+def tree_rss_mb(root_pid):
+    """Resident memory of a process and all its descendants, in MB."""
+    return sum(kb for _, _, kb in tree(root_pid)) / 1024
 
 
 def tree_pss_mb(root_pid):
-    """Proportional set size of a process tree: shared library pages are split between the
-    processes that map them instead of being counted once per process, as RSS sums do."""
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
-    children = {}
-    for line in out.split("\n"):
-        parts = line.split()
-        if len(parts) == 2:
-            pid, ppid = map(int, parts)
-            children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                total += sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-        except OSError:
-            pass
-        stack.extend(children.get(pid, []))
-    return total / 1024
+    """Proportional set size of a process tree, in MB."""
+    return sum(pss_kb(pid) or 0 for pid, _, _ in tree(root_pid)) / 1024
 
 
 def tree_pss_by_process(root_pid):
     """PSS of each process in a tree, as (name, MB), largest first: where the memory is."""
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,comm="], capture_output=True, text=True).stdout
-    children, names = {}, {}
-    for line in out.split("\n"):
-        parts = line.split(None, 2)
-        if len(parts) == 3:
-            pid, ppid = int(parts[0]), int(parts[1])
-            children.setdefault(ppid, []).append(pid)
-            names[pid] = parts[2]
-    rows, stack = [], [root_pid]
-    while stack:
-        pid = stack.pop()
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                kb = sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-            rows.append((names.get(pid, str(pid)), kb / 1024))
-        except OSError:
-            pass
-        stack.extend(children.get(pid, []))
+    rows = [(name, kb / 1024) for pid, name, _ in tree(root_pid) if (kb := pss_kb(pid)) is not None]
     return sorted(rows, key=lambda r: -r[1])
 
 

@@ -546,13 +546,16 @@ impl Hub {
         let appended = next - 1;
         let acknowledged = contiguous_mark(appended, tx.held_seqs(origin)?);
         if acknowledged > appended {
-            for held in tx.take_held(origin, acknowledged)? {
-                tx.append(&Arrival {
-                    event: &held.event,
-                    pushed_by: held.pushed_by,
-                    received_at: &held.received_at,
-                })?;
-            }
+            let held = tx.take_held(origin, acknowledged)?;
+            let arrivals: Vec<Arrival<'_>> = held
+                .iter()
+                .map(|h| Arrival {
+                    event: &h.event,
+                    pushed_by: h.pushed_by,
+                    received_at: &h.received_at,
+                })
+                .collect();
+            tx.append_all(&arrivals)?;
         }
         if acknowledged > before {
             tx.set_mark(origin, acknowledged)?;

@@ -72,7 +72,7 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// The PostgreSQL store: one connection, reopened when the server dropped it.
 pub struct PgStore {
-    target: Target,
+    endpoint: Endpoint,
     client: Option<Client>,
     /// Statements prepared on `client`, by their SQL (a push runs the same few per event).
     statements: HashMap<String, Statement>,
@@ -87,13 +87,12 @@ fn bad_url(err: impl std::fmt::Display) -> Error {
 
 /// Where the store connects and how: the server's address and, for a URL with
 /// `sslrootcert`, the TLS connector that checks its certificate.
-#[derive(Clone)]
-struct Target {
+struct Endpoint {
     config: Config,
     tls: Option<MakeRustlsConnect>,
 }
 
-impl Target {
+impl Endpoint {
     fn connect(&self) -> std::result::Result<Client, postgres::Error> {
         match &self.tls {
             Some(tls) => self.config.connect(tls.clone()),
@@ -104,7 +103,7 @@ impl Target {
 
 /// Parses a connection string: a `postgres://` URL or libpq `key=value` pairs; the TLS
 /// parameters only in the URL form.
-fn parse_config(url: &str) -> Result<Target> {
+fn parse_config(url: &str) -> Result<Endpoint> {
     let (url, root_cert) = take_tls_parameters(url)?;
     let mut config: Config = url.parse().map_err(bad_url)?;
     // A wrong host should fail the command, not hang it.
@@ -123,7 +122,7 @@ fn parse_config(url: &str) -> Result<Target> {
         }
         None => None,
     };
-    Ok(Target { config, tls })
+    Ok(Endpoint { config, tls })
 }
 
 /// Takes `sslrootcert` and the `verify-ca` / `verify-full` modes out of a URL's query, which
@@ -219,8 +218,8 @@ fn unavailable(err: &postgres::Error) -> Error {
     Error::StoreUnavailable(detail(err))
 }
 
-fn connect(target: &Target) -> Result<Client> {
-    let mut client = target.connect().map_err(|e| unavailable(&e))?;
+fn connect(endpoint: &Endpoint) -> Result<Client> {
+    let mut client = endpoint.connect().map_err(|e| unavailable(&e))?;
     // `synchronous_commit` on, whatever the server's default: an acknowledged push must survive
     // a power cut, as `synchronous=FULL` makes it on SQLite.
     client.batch_execute(&format!(
@@ -311,8 +310,8 @@ impl PgStore {
     /// needed). `new_origin` is called once, when the database has no hub yet, for the hub's
     /// own origin.
     pub fn open(url: &str, new_origin: impl FnOnce() -> (Uuid, String)) -> Result<PgStore> {
-        let target = parse_config(url)?;
-        let mut client = connect(&target)?;
+        let endpoint = parse_config(url)?;
+        let mut client = connect(&endpoint)?;
         migrate(&mut client)?;
         {
             let mut tx = locked(&mut client)?;
@@ -326,7 +325,7 @@ impl PgStore {
             tx.commit()?;
         }
         Ok(PgStore {
-            target,
+            endpoint,
             client: Some(client),
             statements: HashMap::new(),
         })
@@ -364,7 +363,7 @@ impl Store for PgStore {
             if self.client.as_ref().is_none_or(Client::is_closed) {
                 self.client = None;
                 self.statements.clear();
-                self.client = Some(connect(&self.target)?);
+                self.client = Some(connect(&self.endpoint)?);
             }
             let client = self.client.as_mut().expect("connected above");
             match client.batch_execute(&begin_locked()) {
@@ -394,7 +393,7 @@ impl Store for PgStore {
     }
 
     fn describe(&self) -> String {
-        let config = &self.target.config;
+        let config = &self.endpoint.config;
         let ports = config.get_ports();
         let hosts: Vec<String> = config
             .get_hosts()
@@ -417,7 +416,7 @@ impl Store for PgStore {
             config.get_user().unwrap_or(""),
             hosts.join(","),
             config.get_dbname().unwrap_or(""),
-            if self.target.tls.is_some() {
+            if self.endpoint.tls.is_some() {
                 " (TLS)"
             } else {
                 ""
@@ -1014,7 +1013,7 @@ pub fn client(url: &str) -> Result<Client> {
 /// test gets when `XINFANG_HUB_TEST_POSTGRES` names a server (the unit tests here and
 /// `tests/hub/` alike).
 pub struct ScratchDatabase {
-    server: Target,
+    server: Endpoint,
     name: String,
     url: String,
 }
@@ -1127,7 +1126,7 @@ mod tests {
     #[test]
     fn a_store_describes_itself_without_the_password() {
         let store = PgStore {
-            target: parse_config("postgres://hub:secret@db.example:5433/county").expect("url"),
+            endpoint: parse_config("postgres://hub:secret@db.example:5433/county").expect("url"),
             client: None,
             statements: HashMap::new(),
         };
@@ -1140,7 +1139,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let ca = some_certificate(dir.path());
         let store = PgStore {
-            target: parse_config(&format!(
+            endpoint: parse_config(&format!(
                 "postgres://hub@db.example/county?sslmode=verify-full&sslrootcert={}",
                 ca.display()
             ))
