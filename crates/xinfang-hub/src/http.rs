@@ -1,4 +1,4 @@
-//! The hub over HTTP/JSON: enrol, mark, push, pull and health under `/api/v1/`, and the
+//! The hub over HTTP/JSON: enrol, mark, push, pull, own-event return and health under `/api/v1/`, and the
 //! read-only status page at `/`.
 //!
 //! Every request but enrol, health and the page carries `Authorization: Bearer <credential>`.
@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/mark", get(mark))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
+        .route("/api/v1/own", get(own))
         .route("/api/v1/person-matters", post(person_matters))
         .fallback(no_endpoint)
         .method_not_allowed_fallback(wrong_method)
@@ -413,6 +414,30 @@ async fn pull(
                     "游标 {after} 之后取得 {} 条，下一游标 {}",
                     response.events.len(),
                     response.next
+                )),
+            };
+            json_reply(response, note)
+        })
+    })
+    .await
+}
+
+async fn own(
+    State(state): State<AppState>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let credential = bearer(&headers);
+    run(state, "GET /api/v1/own".into(), remote, move |hub| {
+        authenticated(hub, credential.as_deref(), |hub, centre| {
+            let (after, limit) = pull_params(query.as_deref().unwrap_or(""))?;
+            let response = hub.own_events(centre, after, limit)?;
+            let note = Note {
+                code: None,
+                message: Some(format!(
+                    "取回本中心第 {after} 号之后的事件 {} 条",
+                    response.events.len()
                 )),
             };
             json_reply(response, note)

@@ -9,8 +9,8 @@ use chrono::DateTime;
 use uuid::Uuid;
 use xinfang_sync::lookup::{self, CentreMatter, PersonMattersRequest, PersonMattersResponse};
 use xinfang_sync::{
-    Anchor, EnrolRequest, EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse,
-    Rejected, WireEvent, codes, contiguous_mark, is_syncable, wire_form,
+    Anchor, EnrolRequest, EnrolResponse, MarkResponse, OwnEventsResponse, PullResponse,
+    PushRequest, PushResponse, Rejected, WireEvent, codes, contiguous_mark, is_syncable, wire_form,
 };
 
 use crate::{
@@ -133,6 +133,19 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> Error {
         field: field.into(),
         message: message.into(),
     }
+}
+
+/// The page size a pull or take-back asked for, [`DEFAULT_PULL_LIMIT`] if none; `verb` names
+/// the request in the refusal.
+fn page_limit(limit: Option<usize>, verb: &str) -> Result<usize> {
+    let limit = limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if limit == 0 || limit > MAX_PULL_LIMIT {
+        return Err(bad(
+            "limit",
+            format!("每次{verb}条数须在 1～{MAX_PULL_LIMIT} 之间"),
+        ));
+    }
+    Ok(limit)
 }
 
 impl Hub {
@@ -587,13 +600,7 @@ impl Hub {
         if after < 0 {
             return Err(bad("after", "游标不能为负数"));
         }
-        let limit = limit.unwrap_or(DEFAULT_PULL_LIMIT);
-        if limit == 0 || limit > MAX_PULL_LIMIT {
-            return Err(bad(
-                "limit",
-                format!("每次拉取条数须在 1～{MAX_PULL_LIMIT} 之间"),
-            ));
-        }
+        let limit = page_limit(limit, "拉取")?;
         // Read from one before `after`, so the same query says what is routed at `after`
         // itself: the anchor a centre checks its cursor against (`xinfang_sync::Anchor`).
         let mut events = self
@@ -615,6 +622,40 @@ impl Hub {
                 cursor: after,
                 id: at_after,
             }),
+        })
+    }
+
+    /// The hub's copies of `centre`'s own events with seq above `after`, at most `limit`
+    /// (default [`DEFAULT_PULL_LIMIT`]), and the id it has at `after` itself. Only the
+    /// authenticated centre's origin is ever read: a centre gets back what it pushed, nothing
+    /// of anyone else's. Private kinds come as they were stored, without payload.
+    pub fn own_events(
+        &mut self,
+        centre: &Centre,
+        after: i64,
+        limit: Option<usize>,
+    ) -> Result<OwnEventsResponse> {
+        let origin = enrolled_origin(centre)?;
+        if after < 0 {
+            return Err(bad("after", "事件序号不能为负数"));
+        }
+        let limit = page_limit(limit, "取回")?;
+        // From one before `after`, so the same read says which event the hub has at `after`.
+        let mut events = self
+            .store
+            .begin()?
+            .own_events(origin, (after - 1).max(0), limit + 2)?;
+        let at_after = match events.first() {
+            Some(first) if after > 0 && first.seq == after => Some(events.remove(0).id),
+            _ => None,
+        };
+        events.retain(|e| e.seq > after);
+        let more = events.len() > limit;
+        events.truncate(limit);
+        Ok(OwnEventsResponse {
+            events,
+            more,
+            at_after,
         })
     }
 

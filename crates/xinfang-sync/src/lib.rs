@@ -299,6 +299,25 @@ pub struct Anchor {
     pub id: Option<Uuid>,
 }
 
+/// `GET /api/v1/own?after=SEQ&limit=N`: the hub's copies of the calling centre's own events
+/// with seq above `after`, in seq order, in their wire form.
+///
+/// Why: a register restored from an older backup has lost the events it wrote after that
+/// backup, but the hub kept every one it acknowledged. A register that wrote nothing since the
+/// restore is a strict prefix of the hub's copy and can take the rest back verbatim (ids, seqs,
+/// actors and times unchanged), so nothing confirmed to a clerk stays lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnEventsResponse {
+    /// The events, seq ascending, at most `limit`.
+    pub events: Vec<WireEvent>,
+    /// Whether more wait after the last one.
+    pub more: bool,
+    /// The id of the hub's event at seq `after` (`None` at 0 or if the hub has none there):
+    /// the centre checks it is its own before it takes anything after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_after: Option<Uuid>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,6 +97,10 @@ pub trait Tx {
     /// Events routed to `centre` (or to all) with cursor > `after`, ascending, at most `limit`.
     fn routed(&mut self, centre: Uuid, after: i64, limit: usize) -> Result<Vec<Routed>>;
 
+    /// Logged events of `origin` with seq > `after`, seq ascending, at most `limit`: the hub's
+    /// copy given back to a centre restored from an older backup.
+    fn own_events(&mut self, origin: Uuid, after: i64, limit: usize) -> Result<Vec<WireEvent>>;
+
     /// Logged events of kind `kind`, from `origin` or (for `None`) from any origin, whose
     /// payload has the top-level string `field` equal to `value`, in cursor order, at most
     /// `limit`. For the cross-centre person lookup; `field` is one of the hub's own constants,

@@ -860,6 +860,17 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
+    fn own_events(&mut self, origin: Uuid, after: i64, max: usize) -> Result<Vec<WireEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE origin = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3"
+        );
+        self.query(&sql, &[&origin, &after, &limit(max)])?
+            .iter()
+            .map(|r| event_row(r, 0))
+            .collect()
+    }
+
     fn events_where(
         &mut self,
         kind: &str,

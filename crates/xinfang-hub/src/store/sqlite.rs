@@ -490,6 +490,19 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn own_events(&mut self, origin: Uuid, after: i64, limit: usize) -> Result<Vec<WireEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE origin = ?1 AND seq > ?2 \
+             ORDER BY seq LIMIT ?3"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![origin.to_string(), after, limit], |r| {
+            event_row(r, 0)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn events_where(
         &mut self,
         kind: &str,

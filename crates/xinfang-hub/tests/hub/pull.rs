@@ -111,3 +111,52 @@ fn published_events_are_pulled_in_order_after_the_cursor() {
     let (status, body) = hub.get("/api/v1/pull?limit=100000", Some(&a.credential));
     assert_eq!((status, body["field"].as_str()), (400, Some("limit")));
 }
+
+#[test]
+fn a_centre_gets_back_its_own_events_after_a_seq_and_nobody_elses() {
+    let dir = crate::support::data_dir();
+    let hub = Hub::start(dir.path());
+    let a = enrolled(&hub, "XF3301", 0xA);
+    let b = enrolled(&hub, "XF3302", 0xB);
+    let sent = events(a.origin, 1..=7);
+    assert_eq!(hub.push(&a.credential, &sent).0, 200);
+    assert_eq!(hub.push(&b.credential, &events(b.origin, 1..=3)).0, 200);
+
+    let (status, page) = hub.get("/api/v1/own?after=2&limit=3", Some(&a.credential));
+    assert_eq!(status, 200, "{page}");
+    let seqs: Vec<i64> = page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["seq"].as_i64().expect("seq"))
+        .collect();
+    assert_eq!(seqs, [3, 4, 5]);
+    assert_eq!(page["more"], true);
+    assert_eq!(
+        page["at_after"],
+        json!(sent[1].id),
+        "the hub's event at seq 2"
+    );
+    assert_eq!(page["events"][0]["id"], json!(sent[2].id));
+    assert_eq!(page["events"][0]["payload"], sent[2].payload.value());
+
+    let (_, rest) = hub.get("/api/v1/own?after=5", Some(&a.credential));
+    assert_eq!(rest["events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(rest["more"], false);
+    let (_, from_start) = hub.get("/api/v1/own?after=0", Some(&b.credential));
+    assert!(
+        from_start["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .all(|e| e["origin"] == json!(b.origin)),
+        "B gets only B's: {from_start}"
+    );
+    assert_eq!(from_start["events"].as_array().map(Vec::len), Some(3));
+    assert_eq!(from_start.get("at_after"), None);
+
+    let (status, refused) = hub.get("/api/v1/own?after=0", None);
+    assert_eq!(status, 401, "{refused}");
+    let (status, refused) = hub.get("/api/v1/own?after=-1", Some(&a.credential));
+    assert_eq!((status, refused["field"].as_str()), (400, Some("after")));
+}
