@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use uuid::Uuid;
-use xinfang_core::sync;
+use xinfang_core::{clock::SeededIds, model::Role, register::Register, sync};
 use xinfang_sync::{Routed, WireEvent};
 
 #[test]
@@ -242,4 +242,104 @@ fn the_panel_shows_how_far_a_run_under_way_has_got() {
     sync::record_error(&desk.register, "unreachable", "无法连接县级枢纽").expect("fail");
     let failed = desk.ok(&admin, "sync_status", json!({}));
     assert_eq!(failed["progress"], serde_json::Value::Null, "{failed}");
+}
+
+/// A copy of the desk's register file as it is now, opened as a second register (a backup
+/// restored); the copy's own ids come from another seed.
+fn restored_copy(desk: &xinfang_tests::TestDesk, dir: &std::path::Path) -> Register {
+    desk.register.checkpoint().expect("checkpoint");
+    let path = dir.join("restored.db");
+    std::fs::copy(desk.path(), &path).expect("copy register");
+    // The register is encrypted; its key file sits beside it, named after it.
+    std::fs::copy(
+        desk.path().with_extension("key"),
+        path.with_extension("key"),
+    )
+    .expect("copy key");
+    Register::open(
+        &path,
+        Box::new(desk.clock.clone()),
+        Box::new(SeededIds::new(7, 1)),
+    )
+    .expect("open the copy")
+}
+
+#[test]
+fn a_restored_register_takes_back_its_own_events_up_to_the_first_private_one() {
+    let mut desk = xinfang_tests::TestDesk::new();
+    let guide = desk.guide.clone();
+    let id = xinfang_tests::id_number("330102", "19700101", 1);
+    desk.ok(
+        &guide,
+        "matter_register",
+        xinfang_tests::letter("张三", &id, "征地补偿"),
+    );
+    let backups = tempfile::tempdir().expect("dir");
+    let mut restored = restored_copy(&desk, backups.path());
+    let at_backup = sync::local_seq(&restored).expect("seq");
+
+    // After the backup: a matter, then a new user account, then another matter.
+    let id2 = xinfang_tests::id_number("330102", "19800101", 2);
+    let second = desk.ok(
+        &guide,
+        "matter_register",
+        xinfang_tests::letter("李四", &id2, "拖欠工资"),
+    );
+    desk.add_user("sunli", "孙丽", Role::Guide);
+    let user_seq = sync::local_seq(&desk.register).expect("seq");
+    let id3 = xinfang_tests::id_number("330102", "19900101", 3);
+    desk.ok(
+        &guide,
+        "matter_register",
+        xinfang_tests::letter("王五", &id3, "噪声扰民"),
+    );
+    // What the hub holds: the events in wire form (a user's payload stays at the centre).
+    let hub_copy = sync::outbox(&desk.register, at_backup, 10_000).expect("outbox");
+
+    // Not continuing the register's last event: refused, nothing taken.
+    assert!(sync::take_back_own(&mut restored, &hub_copy[1..]).is_err());
+    assert_eq!(sync::local_seq(&restored).expect("seq"), at_backup);
+
+    let taken = sync::take_back_own(&mut restored, &hub_copy).expect("take back");
+    assert_eq!(
+        taken,
+        sync::TakenBack::Private {
+            seq: user_seq,
+            kind: "user.created".into()
+        }
+    );
+    assert_eq!(sync::local_seq(&restored).expect("seq"), user_seq - 1);
+    // The matter registered after the backup is in the tables again, under its number.
+    let number: String = restored
+        .conn()
+        .query_row(
+            "SELECT number FROM matters WHERE id = ?1",
+            [second["id"].as_str().expect("id")],
+            |r| r.get(0),
+        )
+        .expect("the matter is back");
+    assert_eq!(Some(number.as_str()), second["number"].as_str());
+    // And the ids are the original ones, seq for seq.
+    for event in hub_copy.iter().take_while(|e| e.seq < user_seq) {
+        assert_eq!(
+            sync::own_event_id(&restored, event.seq).expect("id"),
+            Some(event.id)
+        );
+    }
+    let audited: i64 = restored
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE operation = 'sync_take_back'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(audited, 1, "the take-back is recorded once");
+    restored.checkpoint().expect("checkpoint");
+    let report = xinfang_core::verify::verify_file(
+        &backups.path().join("restored.db"),
+        &backups.path().join("scratch.db"),
+    )
+    .expect("verify");
+    assert!(report.ok(), "{:?}", report.problems);
 }

@@ -11,18 +11,20 @@
 //! with a valid enrolment proof, or set by an administrator). `xinfang_sync::bundle` has the
 //! format and the trust.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 use xinfang_sync::{
     EnrolRequest, Payload, Routed, WireEvent,
     bundle::{self, BundleEnrolment, CentreBundle, Contents, SigningKey},
-    wire_form,
+    is_syncable, wire_form,
 };
 
 use crate::{
     Result, audit,
     clock::fmt_utc,
-    events::EventBody,
+    events::{Event, EventBody},
+    projection,
     register::{Register, SYSTEM_ACTOR},
 };
 
@@ -254,6 +256,12 @@ pub fn anchor_audit(register: &mut Register) -> Result<bool> {
     {
         return Ok(false);
     }
+    // A trail that no longer holds the newest anchor's row (cut back, or lost with a restore
+    // from an older backup whose events were then taken back from the hub) is left as
+    // `verify` finds it: an anchor written over the break would hide it.
+    if !audit::check_anchor(register.conn())?.is_empty() {
+        return Ok(false);
+    }
     register.write(SYSTEM_ACTOR, |w| {
         w.record(EventBody::AuditAnchored {
             audit_seq,
@@ -275,6 +283,94 @@ pub fn own_event_id(register: &Register, seq: i64) -> Result<Option<Uuid>> {
         )
         .optional()?;
     Ok(id.and_then(|id| Uuid::parse_str(&id).ok()))
+}
+
+/// What [`take_back_own`] did with one batch of the hub's copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakenBack {
+    /// This many events went back into the log and the tables.
+    Taken(usize),
+    /// The event at `seq` is a private kind (`user.*`) that travels without its payload, so
+    /// the hub's copy cannot rebuild it; nothing from it on was taken.
+    Private {
+        /// Its seq.
+        seq: i64,
+        /// Its kind.
+        kind: String,
+    },
+}
+
+/// Puts the hub's copies of this centre's own events, the ones a restore from an older backup
+/// lost, back into the log as they were (id, seq, actor, time and payload unchanged) and
+/// applies them to the tables, as replay would; one audit row records it. One transaction.
+///
+/// The caller has checked that the register is a prefix of the hub's copy: the hub's event at
+/// [`local_seq`] is this register's own. Each event must carry this origin and the next seq;
+/// anything else is refused and nothing of the batch is kept. Events before the first private
+/// one are taken; see [`TakenBack::Private`].
+pub fn take_back_own(register: &mut Register, events: &[WireEvent]) -> Result<TakenBack> {
+    let origin = register.centre()?.origin;
+    let mut next = local_seq(register)? + 1;
+    let now = register.now();
+    let tx = register.conn().unchecked_transaction()?;
+    let mut taken = 0;
+    let mut stopped = None;
+    for wire in events {
+        if wire.origin != origin || wire.seq != next {
+            return Err(crate::Error::Internal(format!(
+                "县级枢纽取回的事件不接续本机：期望本中心第 {next} 号，收到 {} 的第 {} 号",
+                wire.origin, wire.seq
+            )));
+        }
+        if !is_syncable(&wire.kind) {
+            stopped = Some(TakenBack::Private {
+                seq: wire.seq,
+                kind: wire.kind.clone(),
+            });
+            break;
+        }
+        let event = Event {
+            id: wire.id,
+            origin,
+            seq: wire.seq,
+            actor: wire.actor.clone(),
+            at: DateTime::parse_from_rfc3339(&wire.at)
+                .map_err(|e| crate::Error::Internal(format!("event time {}: {e}", wire.at)))?
+                .with_timezone(&Utc),
+            body: EventBody::join(&wire.kind, wire.payload.value())?,
+        };
+        tx.prepare_cached(
+            "INSERT INTO events (id, origin, seq, actor, at, kind, schema_version, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            wire.id.to_string(),
+            origin.to_string(),
+            wire.seq,
+            wire.actor,
+            wire.at,
+            wire.kind,
+            wire.schema_version,
+            wire.payload.as_str(),
+        ])?;
+        projection::apply(&tx, &event, true)?;
+        taken += 1;
+        next += 1;
+    }
+    if taken > 0 {
+        let first = next - taken as i64;
+        let entry = audit::Entry {
+            username: SYSTEM_ACTOR.into(),
+            detail: format!(
+                "本机登记簿从较早的备份恢复，缺少已上报县级的事件；从县级枢纽取回第 {first}–{} 号事件 {taken} 条",
+                next - 1
+            ),
+            ..audit::Entry::new(None, "县级枢纽", "sync_take_back")
+        };
+        audit::record(&tx, now, &entry)?;
+    }
+    tx.commit()?;
+    Ok(stopped.unwrap_or(TakenBack::Taken(taken)))
 }
 
 /// Up to `limit` of this centre's own events with seq above `after`, in seq order, in the form

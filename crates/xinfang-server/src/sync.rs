@@ -3,7 +3,8 @@
 //! A thread that runs every `interval` (and at once when `sync_request` set `requested_at`),
 //! backing off exponentially after a failure up to `MAX_BACKOFF`. One run: enrol if there is a
 //! code and no credential; `GET /api/v1/mark` (the hub's word, even when lower than before: a
-//! hub restored from a backup is sent again what it lost); write the audit trail's head into
+//! hub restored from a backup is sent again what it lost; a register restored from a backup
+//! takes back from `GET /api/v1/own` what it had pushed, if it wrote nothing since); write the audit trail's head into
 //! the log (`audit.anchored`); push the outbox in batches of `PUSH_BATCH` until it is empty,
 //! the next batch read and encoded while the current one is in flight; pull after the cursor until `more` is false (from 0 again
 //! when the hub's anchor shows its log is not the one the cursor points into); record success
@@ -28,7 +29,8 @@ use std::{
 use serde::{Serialize, de::DeserializeOwned};
 use xinfang_core::{register::Register, sync};
 use xinfang_sync::{
-    EnrolResponse, MarkResponse, PullResponse, PushRequest, PushResponse, WireError,
+    EnrolResponse, MarkResponse, OwnEventsResponse, PullResponse, PushRequest, PushResponse,
+    WireError,
 };
 
 /// Events per push request.
@@ -110,6 +112,62 @@ impl SyncWorker {
 impl Drop for SyncWorker {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+fn behind_hub(acknowledged: i64) -> SyncFailure {
+    SyncFailure::new(
+        "register_behind_hub",
+        format!(
+            "县级枢纽已有本中心第 {acknowledged} 号事件，但与本机登记簿中的不同：本机登记簿可能是从较早的备份恢复的，恢复后又登记了新的内容。为免本机新登记的事件不能上报，同步已暂停，本机登记不受影响；请联系系统管理员与县信访局核对"
+        ),
+    )
+}
+
+/// Takes back from the hub this centre's own events above the register's last one, up to the
+/// hub's mark: the register was restored from an older backup and lost what it had pushed.
+///
+/// Why only as a prefix: the hub's copy at the register's last seq must be the register's own
+/// event, so the taken events continue exactly the log they were written on. Each page is one
+/// transaction; a cut link leaves a longer prefix that the next run continues.
+fn take_back_own(
+    register: &Mutex<Register>,
+    hub: &Hub,
+    token: Option<&str>,
+    mark: i64,
+) -> Result<(), SyncFailure> {
+    loop {
+        let local = locked(register, sync::local_seq)?;
+        if local >= mark {
+            return Ok(());
+        }
+        let page: OwnEventsResponse = match hub.get(
+            &format!("/api/v1/own?after={local}&limit={PULL_BATCH}"),
+            token,
+        ) {
+            Ok(page) => page,
+            // A hub from before this endpoint cannot give anything back.
+            Err(failure) if failure.code == "no_endpoint" => return Err(behind_hub(mark)),
+            Err(failure) => return Err(failure),
+        };
+        let ours = locked(register, |r| sync::own_event_id(r, local))?;
+        if page.at_after != ours || page.events.is_empty() {
+            return Err(behind_hub(mark));
+        }
+        let mut guard = register.lock().unwrap_or_else(|poison| poison.into_inner());
+        let taken = sync::take_back_own(&mut guard, &page.events)?;
+        // A holiday schedule among them changes the working days every clock counts.
+        guard.reload_calendar()?;
+        drop(guard);
+        if let sync::TakenBack::Private { seq, kind } = taken {
+            return Err(SyncFailure::new(
+                "register_behind_hub",
+                format!(
+                    "本机登记簿是从较早的备份恢复的，已从县级枢纽取回此前上报的事件至第 {} 号；第 {seq} 号是用户账户的变更（{kind}），县级不保存其内容，无法取回。同步已暂停，本机登记不受影响；请系统管理员核对用户账户后联系县信访局",
+                    seq - 1
+                ),
+            ));
+        }
     }
 }
 
@@ -206,15 +264,16 @@ pub fn run_once(register: &Mutex<Register>) -> Result<(), SyncFailure> {
     let MarkResponse { acknowledged, id } = hub.get("/api/v1/mark", token)?;
     // The hub's event at the mark must be ours: a register restored from an older backup has
     // other events (or none) there, and taking the mark would leave them unsent for ever.
+    // A register that is a strict prefix of the hub's copy (restored, nothing written since)
+    // takes the rest back first; one that wrote other events under those seqs stops.
     if let Some(id) = id {
-        let ours = locked(register, |r| sync::own_event_id(r, acknowledged))?;
+        let mut ours = locked(register, |r| sync::own_event_id(r, acknowledged))?;
+        if ours.is_none() {
+            take_back_own(register, &hub, token, acknowledged)?;
+            ours = locked(register, |r| sync::own_event_id(r, acknowledged))?;
+        }
         if ours != Some(id) {
-            return Err(SyncFailure::new(
-                "register_behind_hub",
-                format!(
-                    "县级枢纽已有本中心第 {acknowledged} 号事件，但与本机登记簿中的不同（或本机没有）：本机登记簿可能是从较早的备份恢复的。为免本机新登记的事件不能上报，同步已暂停，本机登记不受影响；请联系系统管理员与县信访局核对"
-                ),
-            ));
+            return Err(behind_hub(acknowledged));
         }
     }
     locked(register, |r| sync::record_mark(r, acknowledged))?;

@@ -21,6 +21,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use xinfang_core::demo::Rng;
@@ -800,6 +801,115 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_and_new_county_eve
 }
 
 #[test]
+fn a_desk_restored_from_an_older_backup_takes_back_what_it_had_pushed() {
+    let seed = faults::seed();
+    let hub_dir = tempfile::tempdir().expect("hub dir");
+    let backup = tempfile::tempdir().expect("backup dir");
+    let hub = HubProcess::start(hub_dir.path(), &[]);
+    // Faults on: the pages of the take-back go through the same cuts and delays as the rest.
+    let proxy = FaultProxy::start(hub.port, seed, 0);
+    let mut a = Centre::new("XF3301", 2, hub_dir.path(), &proxy);
+    a.register_matter(seed, 1);
+    synced_once(seed, &a);
+    a.stop();
+    copy_sqlite_file(a.dir.path(), backup.path(), "register.db");
+    a.start();
+    a.open_matters.clear();
+    for n in 0..3 {
+        a.register_matter(seed, 10 + n);
+    }
+    let lost = a.open_matters.clone();
+    synced_once(seed, &a);
+    let data = a.dir.path().to_owned();
+    let events = |what: &str| -> Vec<(String, i64)> {
+        let conn = open_register_read_only(&data);
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, seq FROM events WHERE origin = (SELECT origin FROM centre) \
+                 ORDER BY seq",
+            )
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    };
+    let before = events("events before the restore");
+
+    // Back to the backup, and nothing written since: the register is a strict prefix of the
+    // hub's copy, and the next sync takes the rest back.
+    a.stop();
+    copy_sqlite_file(backup.path(), a.dir.path(), "register.db");
+    assert!(
+        events("events after the restore").len() < before.len(),
+        "seed {seed}: the backup is older"
+    );
+    a.start();
+    proxy.set_faulty(true);
+    for _ in 0..3 {
+        a.request_sync(seed);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    proxy.set_faulty(false);
+    synced_once(seed, &a);
+    let after = events("events after the take-back");
+    assert_eq!(
+        after.get(..before.len()),
+        Some(&before[..]),
+        "seed {seed}: every event the hub had is back, with its id and seq"
+    );
+    let conn = open_register_read_only(a.dir.path());
+    for id in &lost {
+        let number: Option<String> = conn
+            .query_row("SELECT number FROM matters WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .expect("matter");
+        assert!(
+            number.is_some(),
+            "seed {seed}: matter {id} registered after the backup is in the register again"
+        );
+    }
+    let recorded: String = conn
+        .query_row(
+            "SELECT detail FROM audit_log WHERE operation = 'sync_take_back'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the take-back is in the audit trail");
+    assert!(recorded.contains("取回"), "seed {seed}: {recorded}");
+    drop(conn);
+
+    // Work goes on from there: a handler accepts a matter that came back, a clerk registers a
+    // new one, and both reach the hub under the next seqs.
+    let (ok, body) = a.server().call(
+        "matter_accept",
+        Some(&a.handler),
+        &json!({ "matter_id": lost[0] }),
+    );
+    assert_eq!(ok, 200, "seed {seed}: matter_accept: {body}");
+    a.register_matter(seed, 20);
+    synced_once(seed, &a);
+    let status = a.status();
+    assert_eq!(
+        status["acknowledged"].as_i64(),
+        events("events at the end").last().map(|e| e.1),
+        "seed {seed}: the hub acknowledged everything: {status}"
+    );
+    a.stop();
+    hub.stop();
+    // The audit rows written between the backup and the restore are gone for good (the rows
+    // written since took their seqs): the hub kept only the trail's head, in the anchor it gave
+    // back, and `verify` says so instead of the register anchoring over the break.
+    let out = run(xinfang(a.dir.path()).arg("verify"));
+    let said = stdout(&out);
+    assert!(
+        !out.status.success() && said.contains("发现 1 处不一致") && said.contains("审计记录第"),
+        "seed {seed}: verify finds the audit trail's break and nothing else: {said}"
+    );
+}
+
+#[test]
 fn a_desk_restored_from_an_older_backup_stops_instead_of_leaving_new_events_unsent() {
     let seed = faults::seed();
     let hub_dir = tempfile::tempdir().expect("hub dir");
@@ -830,12 +940,18 @@ fn a_desk_restored_from_an_older_backup_stops_instead_of_leaving_new_events_unse
     };
     let before = hub_mark("mark before");
 
-    // The register goes back to the backup; a clerk registers a matter, whose events take
-    // seqs the hub already has from before.
+    // The register goes back to the backup and, before the link is back, a clerk registers a
+    // matter, whose events take seqs the hub already has from before.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    proxy.set_upstream(dead_port);
     a.stop();
     copy_sqlite_file(backup.path(), a.dir.path(), "register.db");
     a.start();
     a.register_matter(seed, 99);
+    proxy.set_upstream(hub.port);
     let matter = a.open_matters.last().expect("matter").clone();
     a.request_sync(seed);
     wait_status(seed, &a, "the refusal", Duration::from_secs(30), |s| {
