@@ -1044,7 +1044,18 @@ export const zh = {
     failed: (code: string) => `未成功（${code}）`,
     noRole: '—',
     // Rows written by the host's own tools rather than by an operation.
-    tools: { backup: '备份', restore: '恢复', rekey: '更换密钥' } as Record<string, string>,
+    // The host's own tools that write audit rows (names as `api::audit::operation_zh` has them).
+    tools: {
+      backup: '备份',
+      restore: '恢复',
+      rekey: '更换密钥',
+      bundle_export: '导出U盘数据包',
+      bundle_import: '导入U盘数据包',
+      lan_pair_code: '生成窗口配对码',
+      lan_pair: '窗口配对',
+      lan_revoke: '撤销窗口配对',
+      sync_take_back: '从县级取回本中心事件',
+    } as Record<string, string>,
     pageSize: '每页条数',
   },
 

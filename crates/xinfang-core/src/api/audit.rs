@@ -195,6 +195,12 @@ fn operation_zh(name: &str) -> String {
         "backup" => "备份".into(),
         "restore" => "恢复".into(),
         "rekey" => "更换密钥".into(),
+        "bundle_export" => "导出U盘数据包".into(),
+        "bundle_import" => "导入U盘数据包".into(),
+        "lan_pair_code" => "生成窗口配对码".into(),
+        "lan_pair" => "窗口配对".into(),
+        "lan_revoke" => "撤销窗口配对".into(),
+        "sync_take_back" => "从县级取回本中心事件".into(),
         _ => ops::find(name).map_or_else(|| name.to_owned(), |op| op.summary_zh.to_owned()),
     }
 }
