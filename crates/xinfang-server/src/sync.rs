@@ -4,11 +4,11 @@
 //! backing off exponentially after a failure up to `MAX_BACKOFF`. One run: enrol if there is a
 //! code and no credential; `GET /api/v1/mark` (the hub's word, even when lower than before: a
 //! hub restored from a backup is sent again what it lost; a register restored from a backup
-//! takes back from `GET /api/v1/own` what it had pushed, if it wrote nothing since); write the audit trail's head into
-//! the log (`audit.anchored`); push the outbox in batches of `PUSH_BATCH` until it is empty,
-//! the next batch read and encoded while the current one is in flight; pull after the cursor until `more` is false (from 0 again
-//! when the hub's anchor shows its log is not the one the cursor points into); record success
-//! or the error.
+//! takes back from `GET /api/v1/own` what it had pushed, if it wrote nothing since); write the
+//! audit trail's head into the log (`audit.anchored`); push the outbox in batches of
+//! `PUSH_BATCH` until it is empty, the next batch read and encoded while the current one is in
+//! flight; pull after the cursor until `more` is false (from 0 again when the hub's anchor
+//! shows its log is not the one the cursor points into); record success or the error.
 //! Push batches go gzip-compressed (`Content-Encoding: gzip`); the hub takes plain ones too.
 //! Enrolment sends the centre's bundle public key and stores the hub's, so USB bundles need no
 //! further trust step (`xinfang bundle`).
