@@ -166,8 +166,26 @@ pub fn row_hash(
         .collect()
 }
 
-/// Appends `entry` at `at` to the chain (inside whatever transaction `conn` is in).
+/// Appends `entry` at `at` to the chain, inside the transaction `conn` is in, or in one of
+/// its own when it is in none.
+///
+/// The row reads the chain's head and then extends it. Another connection to the file (a
+/// scheduled backup, a command-line tool) can commit a row between those two statements
+/// when they run outside a transaction, and the insert then fails on the taken seq; an
+/// IMMEDIATE transaction holds the write lock across both (the busy timeout waits for it).
+/// The register's own write transactions are IMMEDIATE for the same reason.
 pub fn record(conn: &Connection, at: DateTime<Utc>, entry: &Entry) -> Result<()> {
+    if !conn.is_autocommit() {
+        return extend(conn, at, entry);
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    extend(&tx, at, entry)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The row itself: the head read and the insert after it.
+fn extend(conn: &Connection, at: DateTime<Utc>, entry: &Entry) -> Result<()> {
     let (seq, prev) = match head(conn)? {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),

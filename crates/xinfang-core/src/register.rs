@@ -81,10 +81,15 @@ impl Register {
 
     /// Wraps an already configured and migrated connection.
     pub fn from_connection(
-        conn: Connection,
+        mut conn: Connection,
         clock: Box<dyn Clock>,
         ids: Box<dyn IdGen>,
     ) -> Result<Register> {
+        // Every write reads first (the next seq, the audit head, a case's state). A deferred
+        // transaction that read before another connection's commit cannot upgrade to write
+        // and fails at once with "database is locked"; taking the write lock at BEGIN lets the
+        // busy timeout wait out a backup's or a tool's row instead of failing a clerk's save.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut register = Register {
             conn,
             clock,
